@@ -1,0 +1,195 @@
+//! Input images: format detection from the bytes, the image rules of api.md
+//! section 3.1 (checked from the header, before any pixel is decoded), and a
+//! strict decode to upright sRGB (EXIF orientation applied, alpha flattened onto white).
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+use std::io::Cursor;
+
+/// Limits an image must satisfy.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageRules {
+    /// Images of this many bytes or more are refused (20 MiB).
+    pub max_bytes: usize,
+    /// The short side must be greater than this.
+    pub min_short_side: u32,
+    pub max_side: u32,
+    pub max_pixels: u64,
+}
+
+impl Default for ImageRules {
+    fn default() -> Self {
+        ImageRules { max_bytes: 20 * 1024 * 1024, min_short_side: 300, max_side: 16384, max_pixels: 100_000_000 }
+    }
+}
+
+/// Why an image was refused; `Display` is the text after `media_inputs[i]: `.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("image is {0} bytes, must be under 20 MB")]
+    TooLarge(usize),
+    #[error("unsupported image format {0}")]
+    UnsupportedFormat(&'static str),
+    #[error("short side {0} px, must be greater than {1} px")]
+    ShortSide(u32, u32),
+    #[error("aspect ratio {0}x{1} outside 2:5..5:2")]
+    AspectRatio(u32, u32),
+    #[error("image is {0}x{1} px, larger than the limit of {2} px per side and {3} pixels")]
+    TooManyPixels(u32, u32, u32, u64),
+    #[error("image data is truncated or corrupt")]
+    Corrupt,
+}
+
+/// What the header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Detects the format from magic bytes; `Err` names a format we don't take.
+pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, MediaError> {
+    let starts = |m: &[u8]| bytes.starts_with(m);
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        return Ok(ImageFormat::Jpeg);
+    }
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        return Ok(ImageFormat::Png);
+    }
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Ok(ImageFormat::WebP);
+    }
+    let other = if starts(b"GIF87a") || starts(b"GIF89a") {
+        "gif"
+    } else if starts(b"BM") {
+        "bmp"
+    } else if starts(b"II*\0") || starts(b"MM\0*") {
+        "tiff"
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        match &bytes[8..12] {
+            b"heic" | b"heix" | b"mif1" | b"msf1" => "heic",
+            b"avif" | b"avis" => "avif",
+            _ => "video (mp4/mov)",
+        }
+    } else if bytes.len() >= 4 && bytes[..4] == [0x1A, 0x45, 0xDF, 0xA3] {
+        "video (webm/mkv)"
+    } else if starts(b"<svg") || starts(b"<?xml") {
+        "svg"
+    } else {
+        "unknown"
+    };
+    Err(MediaError::UnsupportedFormat(other))
+}
+
+/// Checks every rule that needs only the header: size, format, dimensions.
+pub fn check(bytes: &[u8], rules: &ImageRules) -> Result<ImageInfo, MediaError> {
+    if bytes.len() >= rules.max_bytes {
+        return Err(MediaError::TooLarge(bytes.len()));
+    }
+    let format = sniff(bytes)?;
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| MediaError::Corrupt)?;
+    if width > rules.max_side || height > rules.max_side || u64::from(width) * u64::from(height) > rules.max_pixels {
+        return Err(MediaError::TooManyPixels(width, height, rules.max_side, rules.max_pixels));
+    }
+    if width.min(height) <= rules.min_short_side {
+        return Err(MediaError::ShortSide(width.min(height), rules.min_short_side));
+    }
+    // Inclusive 2:5..5:2 in integers: 2h <= 5w and 2w <= 5h.
+    let (w, h) = (u64::from(width), u64::from(height));
+    if 2 * h > 5 * w || 2 * w > 5 * h {
+        return Err(MediaError::AspectRatio(width, height));
+    }
+    Ok(ImageInfo { format, width, height })
+}
+
+/// Checks the rules, then decodes strictly: a file whose data ends early is
+/// refused even when a lenient decoder could fill the missing rows.
+pub fn decode(bytes: &[u8], rules: &ImageRules) -> Result<RgbImage, MediaError> {
+    let info = check(bytes, rules)?;
+    if !ends_cleanly(bytes, info.format) {
+        return Err(MediaError::Corrupt);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), info.format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(rules.max_side);
+    limits.max_image_height = Some(rules.max_side);
+    limits.max_alloc = Some(rules.max_pixels * 4 + 64 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| MediaError::Corrupt)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| MediaError::Corrupt)?;
+    img.apply_orientation(orientation);
+    Ok(flatten_on_white(img))
+}
+
+/// JPEG must end with EOI, PNG with an IEND chunk (trailing padding tolerated).
+fn ends_cleanly(bytes: &[u8], format: ImageFormat) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    match format {
+        ImageFormat::Jpeg => tail.windows(2).any(|w| w == [0xFF, 0xD9]),
+        ImageFormat::Png => tail.windows(4).any(|w| w == b"IEND"),
+        _ => true,
+    }
+}
+
+fn flatten_on_white(img: DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = RgbImage::new(w, h);
+    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(src[3]);
+        for c in 0..3 {
+            dst[c] = ((u16::from(src[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
+        std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn fixtures_accept_or_reject_as_documented() {
+        let rules = ImageRules::default();
+        for ok in ["photo_astronaut.jpg", "photo_coffee.png", "photo_rocket.webp", "short_side_301.jpg", "ratio_2x5.jpg", "ratio_5x2.jpg", "alpha.png", "grayscale.jpg", "exif_orientation_6.jpg", "cmyk.jpg", "png_content_named.jpg"] {
+            let img = decode(&fixture(ok), &rules).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(img.width() > 300 && img.height() > 300, "{ok}");
+        }
+        let err = |name: &str| decode(&fixture(name), &rules).unwrap_err().to_string();
+        assert_eq!(err("short_side_300.jpg"), "short side 300 px, must be greater than 300 px");
+        assert_eq!(err("ratio_narrower_than_2x5.jpg"), "aspect ratio 399x1000 outside 2:5..5:2");
+        assert_eq!(err("ratio_wider_than_5x2.jpg"), "aspect ratio 1000x399 outside 2:5..5:2");
+        assert_eq!(err("format_gif.gif"), "unsupported image format gif");
+        assert_eq!(err("truncated.jpg"), "image data is truncated or corrupt");
+        assert!(err("bomb_40000x40000_header.png").starts_with("image is 40000x40000 px"));
+        assert!(err("bomb_40000x40000_full.png").starts_with("image is 40000x40000 px"));
+    }
+
+    #[test]
+    fn exif_rotation_and_alpha_flattening() {
+        let rules = ImageRules::default();
+        let rotated = decode(&fixture("exif_orientation_6.jpg"), &rules).unwrap();
+        assert_eq!(rotated.dimensions(), (480, 640));
+        let alpha = decode(&fixture("alpha.png"), &rules).unwrap();
+        let corner = alpha.get_pixel(0, 0);
+        assert!(corner.0.iter().all(|&c| c > 245), "transparent corner becomes white: {corner:?}");
+    }
+
+    #[test]
+    fn size_limit_is_exclusive() {
+        let rules = ImageRules { max_bytes: 100, ..ImageRules::default() };
+        assert_eq!(check(&[0u8; 100], &rules), Err(MediaError::TooLarge(100)));
+        assert_eq!(check(&[0u8; 99], &rules), Err(MediaError::UnsupportedFormat("unknown")));
+    }
+}

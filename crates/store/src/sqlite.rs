@@ -1,0 +1,511 @@
+//! The embedded backend: one SQLite file in WAL mode.
+
+use crate::{KeyRecord, KeyStore, NewKey, NewTask, Outcome, Queue, Result, Store, StoreError, TaskRecord, TaskStore};
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::Row;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use videoagent_core::{TaskInputs, TaskStatus};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id),
+    name        TEXT NOT NULL,
+    key_hash    BLOB NOT NULL UNIQUE,
+    hint        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+CREATE TABLE tasks (
+    id               TEXT PRIMARY KEY,
+    account_id       INTEGER NOT NULL,
+    template_id      TEXT NOT NULL,
+    inputs           TEXT NOT NULL,
+    callback_url     TEXT,
+    status           TEXT NOT NULL,
+    error_code       INTEGER,
+    error_msg        TEXT,
+    video_key        TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    claimed_by       TEXT,
+    lease_expires_at INTEGER
+);
+CREATE INDEX tasks_open ON tasks(status, lease_expires_at) WHERE status IN ('Preparing', 'Processing');
+CREATE INDEX tasks_expiry ON tasks(expires_at);
+CREATE TABLE nodes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at  INTEGER NOT NULL
+);
+"#];
+
+const TASK_COLUMNS: &str = "id, account_id, template_id, inputs, callback_url, status, error_code, error_msg, \
+     video_key, created_at, updated_at, expires_at, attempts";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL survives a process crash; FULL would also survive power loss.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        Self::connect(options).await
+    }
+
+    /// Opens a `sqlite:` URL (as given in `VIDEOAGENT_DATABASE_URL`).
+    pub async fn open_url(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        Self::connect(options).await
+    }
+
+    async fn connect(options: SqliteConnectOptions) -> Result<Self> {
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
+    let inputs: String = row.try_get("inputs")?;
+    let status: String = row.try_get("status")?;
+    Ok(TaskRecord {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        template_id: row.try_get("template_id")?,
+        inputs: serde_json::from_str(&inputs).map_err(|e| StoreError::Corrupt(format!("task inputs: {e}")))?,
+        callback_url: row.try_get("callback_url")?,
+        status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+        error_code: row.try_get("error_code")?,
+        error_msg: row.try_get("error_msg")?,
+        video_key: row.try_get("video_key")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        expires_at: row.try_get("expires_at")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+fn inputs_json(inputs: &TaskInputs) -> String {
+    serde_json::to_string(inputs).expect("TaskInputs always serialises")
+}
+
+/// `'Preparing','Processing'`: SQL list of states a task may leave for `to`.
+fn from_states(to: TaskStatus) -> String {
+    TaskStatus::predecessors(to).iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",")
+}
+
+#[async_trait]
+impl TaskStore for SqliteStore {
+    async fn insert_task(&self, t: &NewTask) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tasks (id, account_id, template_id, inputs, callback_url, status, created_at, updated_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.id)
+        .bind(t.account_id)
+        .bind(&t.template_id)
+        .bind(inputs_json(&t.inputs))
+        .bind(&t.callback_url)
+        .bind(TaskStatus::Preparing.as_str())
+        .bind(t.created_at)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_task(&self, account_id: i64, id: &str, now: i64) -> Result<Option<TaskRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ? AND account_id = ? AND expires_at > ?"
+        ))
+        .bind(id)
+        .bind(account_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(task_from_row).transpose()
+    }
+
+    async fn delete_expired(&self, now: i64, limit: i64) -> Result<Vec<TaskRecord>> {
+        let rows = sqlx::query(&format!(
+            "DELETE FROM tasks WHERE id IN (
+                 SELECT id FROM tasks WHERE expires_at <= ? AND status IN ('Success', 'Fail') LIMIT ?)
+             RETURNING {TASK_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(task_from_row).collect()
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(TaskStatus, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status").fetch_all(&self.pool).await?;
+        let mut counts: Vec<(TaskStatus, i64)> = TaskStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let n: i64 = row.try_get("n")?;
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| s.as_str() == status) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[async_trait]
+impl Queue for SqliteStore {
+    async fn claim(&self, worker: &str, lease_ms: i64, now: i64) -> Result<Option<TaskRecord>> {
+        // One statement, so two claimers can never take the same task.
+        let row = sqlx::query(&format!(
+            "UPDATE tasks SET claimed_by = ?, lease_expires_at = ?, attempts = attempts + 1
+             WHERE id = (
+                 SELECT id FROM tasks
+                 WHERE status IN ('Preparing', 'Processing')
+                   AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                 ORDER BY id LIMIT 1)
+             RETURNING {TASK_COLUMNS}"
+        ))
+        .bind(worker)
+        .bind(now + lease_ms)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(task_from_row).transpose()
+    }
+
+    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE tasks SET lease_expires_at = ?
+             WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ('Preparing', 'Processing')",
+        )
+        .bind(now + lease_ms)
+        .bind(task_id)
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn start_processing(&self, task_id: &str, worker: &str, inputs: &TaskInputs, now: i64) -> Result<bool> {
+        let done = sqlx::query(&format!(
+            "UPDATE tasks SET status = 'Processing', inputs = ?, updated_at = ?
+             WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ({})",
+            from_states(TaskStatus::Processing)
+        ))
+        .bind(inputs_json(inputs))
+        .bind(now)
+        .bind(task_id)
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn complete(&self, task_id: &str, worker: &str, outcome: &Outcome, now: i64) -> Result<bool> {
+        let to = outcome.status();
+        let (code, msg, video) = match outcome {
+            Outcome::Success { video_key } => (None, None, Some(video_key.as_str())),
+            Outcome::Fail { code, message } => (Some(*code), Some(message.as_str()), None),
+        };
+        let done = sqlx::query(&format!(
+            "UPDATE tasks SET status = ?, error_code = ?, error_msg = ?, video_key = ?, updated_at = ?,
+                              claimed_by = NULL, lease_expires_at = NULL
+             WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ({})",
+            from_states(to)
+        ))
+        .bind(to.as_str())
+        .bind(code)
+        .bind(msg)
+        .bind(video)
+        .bind(now)
+        .bind(task_id)
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release(&self, task_id: &str, worker: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE tasks SET claimed_by = NULL, lease_expires_at = NULL, attempts = MAX(attempts - 1, 0)
+             WHERE id = ? AND claimed_by = ? AND status IN ('Preparing', 'Processing')",
+        )
+        .bind(task_id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn reap_all(&self) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE tasks SET claimed_by = NULL, lease_expires_at = NULL
+             WHERE claimed_by IS NOT NULL AND status IN ('Preparing', 'Processing')",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
+    Ok(KeyRecord {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        account_name: row.try_get("account_name")?,
+        name: row.try_get("name")?,
+        hint: row.try_get("hint")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+const KEY_SELECT: &str = "SELECT k.id, k.account_id, a.name AS account_name, k.name, k.hint, k.created_at, k.revoked_at
+     FROM api_keys k JOIN accounts a ON a.id = k.account_id";
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn create_account(&self, name: &str, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO accounts (name, created_at) VALUES (?, ?) RETURNING id")
+            .bind(name)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    async fn default_account(&self, now: i64) -> Result<i64> {
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (1, 'default', ?) ON CONFLICT (id) DO NOTHING")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(1)
+    }
+
+    async fn account_exists(&self, id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE id = ?").bind(id).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
+    async fn insert_key(&self, key: &NewKey) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO api_keys (id, account_id, name, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&key.id)
+        .bind(key.account_id)
+        .bind(&key.name)
+        .bind(&key.hash[..])
+        .bind(&key.hint)
+        .bind(key.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn find_active_key(&self, hash: &[u8; 32]) -> Result<Option<KeyRecord>> {
+        let row = sqlx::query(&format!("{KEY_SELECT} WHERE k.key_hash = ? AND k.revoked_at IS NULL"))
+            .bind(&hash[..])
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(key_from_row).transpose()
+    }
+
+    async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
+        let rows = sqlx::query(&format!("{KEY_SELECT} ORDER BY k.created_at, k.id")).fetch_all(&self.pool).await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    async fn revoke_key(&self, id: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn count_active_keys(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetch_one(&self.pool).await?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn allocate_node(&self, now: i64) -> Result<u64> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO nodes (started_at) VALUES (?) RETURNING id")
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((id as u64) % 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use videoagent_core::MediaRef;
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
+        (dir, s)
+    }
+
+    fn task(id: &str, account: i64, now: i64) -> NewTask {
+        NewTask {
+            id: id.into(),
+            account_id: account,
+            template_id: "393769180141805569".into(),
+            inputs: TaskInputs { texts: vec!["狮子".into()], media: vec![MediaRef::Url("https://x.y/z".into())] },
+            callback_url: None,
+            created_at: now,
+            expires_at: now + 1_000_000,
+        }
+    }
+
+    #[tokio::test]
+    async fn task_round_trip_and_account_isolation() {
+        let (_d, s) = store().await;
+        s.insert_task(&task("100000000000000001", 1, 1000)).await.unwrap();
+        let got = s.get_task(1, "100000000000000001", 1000).await.unwrap().unwrap();
+        assert_eq!(got.status, TaskStatus::Preparing);
+        assert_eq!(got.inputs.texts, vec!["狮子"]);
+        assert!(s.get_task(2, "100000000000000001", 1000).await.unwrap().is_none());
+        assert!(s.get_task(1, "100000000000000001", 2_000_000).await.unwrap().is_none(), "expired is hidden");
+    }
+
+    #[tokio::test]
+    async fn lease_rules() {
+        let (_d, s) = store().await;
+        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
+        let t = s.claim("w1", 1000, 10).await.unwrap().unwrap();
+        assert_eq!(t.attempts, 1);
+        assert!(s.claim("w2", 1000, 20).await.unwrap().is_none(), "held task is not claimable");
+        assert!(s.heartbeat(&t.id, "w1", 1000, 500).await.unwrap());
+        assert!(!s.heartbeat(&t.id, "w2", 1000, 500).await.unwrap(), "only the holder heartbeats");
+        // The lease (now until 1500) expires; w2 takes over and w1 can no longer finish.
+        let t2 = s.claim("w2", 1000, 1600).await.unwrap().unwrap();
+        assert_eq!(t2.attempts, 2);
+        assert!(!s.start_processing(&t.id, "w1", &t.inputs, 1600).await.unwrap());
+        assert!(s.start_processing(&t.id, "w2", &t.inputs, 1600).await.unwrap());
+        let ok = Outcome::Success { video_key: "videos/x.mp4".into() };
+        assert!(!s.complete(&t.id, "w1", &ok, 1700).await.unwrap());
+        assert!(s.complete(&t.id, "w2", &ok, 1700).await.unwrap());
+        let done = s.get_task(1, &t.id, 1700).await.unwrap().unwrap();
+        assert_eq!(done.status, TaskStatus::Success);
+        assert_eq!(done.video_key.as_deref(), Some("videos/x.mp4"));
+        // A finished task never changes again.
+        let fail = Outcome::Fail { code: 1000, message: "x".into() };
+        assert!(!s.complete(&t.id, "w2", &fail, 1800).await.unwrap());
+        assert!(s.claim("w3", 1000, 5000).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn release_and_reap_put_tasks_back() {
+        let (_d, s) = store().await;
+        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
+        let t = s.claim("w1", 60_000, 10).await.unwrap().unwrap();
+        s.release(&t.id, "w1").await.unwrap();
+        let again = s.claim("w2", 60_000, 20).await.unwrap().unwrap();
+        assert_eq!(again.attempts, 1, "a graceful release is not a lost attempt");
+        assert_eq!(s.reap_all().await.unwrap(), 1);
+        let third = s.claim("w3", 60_000, 30).await.unwrap().unwrap();
+        assert_eq!(third.attempts, 2, "a reaped lease counts as lost");
+        // Preparing -> Success is not a legal transition.
+        let ok = Outcome::Success { video_key: "k".into() };
+        assert!(!s.complete(&t.id, "w3", &ok, 40).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_only_finished_tasks() {
+        let (_d, s) = store().await;
+        let mut a = task("100000000000000001", 1, 0);
+        a.expires_at = 100;
+        let mut b = task("100000000000000002", 1, 0);
+        b.expires_at = 100;
+        s.insert_task(&a).await.unwrap();
+        s.insert_task(&b).await.unwrap();
+        let t = s.claim("w", 10_000, 1).await.unwrap().unwrap();
+        assert!(s.complete(&t.id, "w", &Outcome::Fail { code: 2013, message: "m".into() }, 2).await.unwrap());
+        let gone = s.delete_expired(200, 10).await.unwrap();
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].id, a.id);
+        let counts = s.count_by_status().await.unwrap();
+        assert!(counts.contains(&(TaskStatus::Preparing, 1)));
+        assert!(counts.contains(&(TaskStatus::Fail, 0)));
+    }
+
+    #[tokio::test]
+    async fn keys_are_found_by_hash_and_revocable() {
+        let (_d, s) = store().await;
+        let acc = s.default_account(0).await.unwrap();
+        assert_eq!(s.default_account(0).await.unwrap(), acc, "idempotent");
+        let hash = [7u8; 32];
+        let k = NewKey { id: "0707".into(), account_id: acc, name: "ci".into(), hash, hint: "sk…".into(), created_at: 1 };
+        assert!(s.insert_key(&k).await.unwrap());
+        assert!(!s.insert_key(&k).await.unwrap(), "insert-if-absent");
+        let found = s.find_active_key(&hash).await.unwrap().unwrap();
+        assert_eq!((found.account_id, found.account_name.as_str()), (acc, "default"));
+        assert_eq!(s.count_active_keys().await.unwrap(), 1);
+        assert!(s.revoke_key("0707", 5).await.unwrap());
+        assert!(s.find_active_key(&hash).await.unwrap().is_none());
+        assert_eq!(s.list_keys().await.unwrap()[0].revoked_at, Some(5));
+        let other = s.create_account("acme", 2).await.unwrap();
+        assert_ne!(other, acc);
+        assert!(s.account_exists(other).await.unwrap());
+        assert!(!s.account_exists(999).await.unwrap());
+        assert!(s.allocate_node(0).await.unwrap() != s.allocate_node(0).await.unwrap());
+    }
+}
