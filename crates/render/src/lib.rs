@@ -1,1 +1,60 @@
-//! placeholder
+//! Turning a task's inputs into an MP4: the [`Renderer`] interface, the
+//! built-in [`SimpleRenderer`], and the H.264/MP4 [`encode`] stage.
+//!
+//! Knows nothing of HTTP or databases. Renders are deterministic: the same
+//! inputs and the same binary give byte-identical files.
+
+pub mod encode;
+mod simple;
+mod text;
+
+pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
+
+use image::RgbImage;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct RenderJob {
+    pub template_id: String,
+    /// Template name, for title cards.
+    pub template_name: String,
+    /// Text slot values in slot order.
+    pub texts: Vec<String>,
+    /// Decoded, upright sRGB images in slot order.
+    pub images: Vec<RgbImage>,
+}
+
+/// Hooks a render calls every frame.
+pub struct RenderControl<'a> {
+    /// Set to stop the render; it returns [`RenderError::Cancelled`] within one frame.
+    pub cancel: &'a AtomicBool,
+    /// Called with (frames done, total frames).
+    pub progress: &'a (dyn Fn(u32, u32) + Sync),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderSummary {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub frames: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("render cancelled")]
+    Cancelled,
+    #[error("invalid render input: {0}")]
+    Input(String),
+    #[error("encoder: {0}")]
+    Encode(String),
+    #[error("writing video: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Something that can make the video of a task.
+pub trait Renderer: Send + Sync {
+    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError>;
+}

@@ -1,0 +1,91 @@
+//! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
+
+use crate::RenderError;
+use muxide::api::{Muxer, MuxerBuilder, VideoCodec};
+use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode};
+use openh264::formats::{RgbSliceU8, YUVBuffer};
+use openh264::OpenH264API;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+/// Default video bitrate: enough for clean 720p at 25 fps with Constrained Baseline.
+pub const DEFAULT_BITRATE: u32 = 2_000_000;
+
+/// Streams RGB frames into an MP4 file, one frame at a time.
+pub struct VideoEncoder {
+    encoder: Encoder,
+    muxer: Muxer<BufWriter<File>>,
+    yuv: YUVBuffer,
+    width: u32,
+    height: u32,
+    fps: u32,
+    frames: u64,
+    packet: Vec<u8>,
+}
+
+impl VideoEncoder {
+    pub fn create(path: &Path, width: u32, height: u32, fps: u32, bitrate: u32) -> Result<Self, RenderError> {
+        if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 {
+            return Err(RenderError::Input(format!("frame size {width}x{height} must be even and non-zero")));
+        }
+        let config = EncoderConfig::new()
+            .bitrate(BitRate::from_bps(bitrate))
+            .max_frame_rate(FrameRate::from_hz(fps as f32))
+            .rate_control_mode(RateControlMode::Bitrate)
+            // Every frame must be in the file: constant frame rate, exact frame count.
+            .skip_frames(false)
+            .intra_frame_period(IntraFramePeriod::from_num_frames(fps * 2))
+            // One thread keeps output byte-identical across runs; frames are composed in parallel instead.
+            .num_threads(1);
+        let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
+            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let muxer = MuxerBuilder::new(file)
+            .video(VideoCodec::H264, width, height, f64::from(fps))
+            .with_fast_start(true)
+            .build()
+            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        Ok(VideoEncoder {
+            encoder,
+            muxer,
+            yuv: YUVBuffer::new(width as usize, height as usize),
+            width,
+            height,
+            fps,
+            frames: 0,
+            packet: Vec::new(),
+        })
+    }
+
+    /// Encodes one packed RGB8 frame of the configured size.
+    pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), RenderError> {
+        let (w, h) = (self.width as usize, self.height as usize);
+        if rgb.len() != w * h * 3 {
+            return Err(RenderError::Input(format!("frame has {} bytes, expected {}", rgb.len(), w * h * 3)));
+        }
+        self.yuv.read_rgb8(RgbSliceU8::new(rgb, (w, h)));
+        let bitstream = self.encoder.encode(&self.yuv).map_err(|e| RenderError::Encode(e.to_string()))?;
+        let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
+        self.packet.clear();
+        bitstream.write_vec(&mut self.packet);
+        if self.packet.is_empty() {
+            return Err(RenderError::Encode(format!("encoder skipped frame {}", self.frames)));
+        }
+        let pts = self.frames as f64 / f64::from(self.fps);
+        self.muxer.write_video(pts, &self.packet, keyframe).map_err(|e| RenderError::Encode(e.to_string()))?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Writes the index (`moov` before `mdat`) and flushes the file.
+    pub fn finish(self) -> Result<u64, RenderError> {
+        let frames = self.frames;
+        let mut muxer = self.muxer;
+        muxer.finish_in_place().map_err(|e| RenderError::Encode(e.to_string()))?;
+        let mut writer = muxer.into_writer();
+        std::io::Write::flush(&mut writer)?;
+        writer.into_inner().map_err(|e| RenderError::Io(e.into_error()))?.sync_all()?;
+        Ok(frames)
+    }
+}

@@ -1,0 +1,309 @@
+//! The built-in renderer until the template engine lands: the input photo
+//! framed on a blurred copy of itself with a slow zoom and the text as a
+//! caption, or an animated title card for text-only templates.
+
+use crate::encode::{VideoEncoder, DEFAULT_BITRATE};
+use crate::text::{render_text, TextMask};
+use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
+use image::imageops::FilterType;
+use image::RgbImage;
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+pub const SIMPLE_FPS: u32 = 25;
+pub const SIMPLE_DURATION_SECS: u32 = 6;
+/// The photo grows from 1.0 to this scale over the clip.
+const ZOOM_END: f32 = 1.10;
+const BORDER: i32 = 6;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SimpleRenderer;
+
+/// Where the photo sits in the first frame (zoom 1.0): contained in the upper
+/// 74 % of the canvas, centred, as `(x, y, w, h)`.
+pub fn photo_rect(canvas_w: u32, canvas_h: u32, img_w: u32, img_h: u32) -> (u32, u32, u32, u32) {
+    let region_top = canvas_h as f32 * 0.05;
+    let region_h = canvas_h as f32 * 0.72;
+    let region_w = canvas_w as f32 * 0.9;
+    let s = (region_w / img_w as f32).min(region_h / img_h as f32);
+    let w = (img_w as f32 * s).round() as u32;
+    let h = (img_h as f32 * s).round() as u32;
+    let x = (canvas_w - w) / 2;
+    let y = (region_top + (region_h - h as f32) / 2.0).round() as u32;
+    (x, y, w, h)
+}
+
+fn canvas_for(job: &RenderJob) -> (u32, u32) {
+    match job.images.first() {
+        Some(img) if img.height() > img.width() => (720, 1280),
+        _ => (1280, 720),
+    }
+}
+
+fn smoothstep(p: f32) -> f32 {
+    let p = p.clamp(0.0, 1.0);
+    p * p * (3.0 - 2.0 * p)
+}
+
+impl Renderer for SimpleRenderer {
+    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError> {
+        let (w, h) = canvas_for(job);
+        let scene = Scene::new(job, w, h);
+        let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
+        let mut encoder = VideoEncoder::create(out, w, h, SIMPLE_FPS, DEFAULT_BITRATE)?;
+        let mut frame = vec![0u8; (w * h * 3) as usize];
+        for i in 0..frames {
+            if ctl.cancel.load(Ordering::Relaxed) {
+                return Err(RenderError::Cancelled);
+            }
+            scene.draw(i, frames, &mut frame);
+            encoder.push_rgb(&frame)?;
+            (ctl.progress)(i + 1, frames);
+        }
+        encoder.finish()?;
+        Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames })
+    }
+}
+
+/// Everything precomputed once per render; `draw` only samples and blends.
+struct Scene {
+    w: u32,
+    h: u32,
+    background: Vec<u8>,
+    /// The photo resampled (Lanczos) to its largest on-screen size, and its rect at zoom 1.
+    photo: Option<(RgbImage, (u32, u32, u32, u32))>,
+    caption: Option<TextMask>,
+    /// Text-only templates: a big centred title instead of a caption.
+    title_card: bool,
+}
+
+impl Scene {
+    fn new(job: &RenderJob, w: u32, h: u32) -> Scene {
+        let text = job.texts.join(" — ");
+        match job.images.first() {
+            Some(img) => {
+                let rect = photo_rect(w, h, img.width(), img.height());
+                let big_w = (rect.2 as f32 * ZOOM_END).ceil() as u32;
+                let big_h = (rect.3 as f32 * ZOOM_END).ceil() as u32;
+                let photo = image::imageops::resize(img, big_w, big_h, FilterType::Lanczos3);
+                let caption = (!text.is_empty()).then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
+                Scene { w, h, background: blurred_backdrop(img, w, h), photo: Some((photo, rect)), caption, title_card: false }
+            }
+            None => {
+                let title = if text.is_empty() { job.template_name.clone() } else { text };
+                let caption = Some(render_text(&title, h.min(w) as f32 * 0.12, w as f32 * 0.8, 4));
+                Scene { w, h, background: Vec::new(), photo: None, caption, title_card: true }
+            }
+        }
+    }
+
+    fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
+        let t = i as f32 / SIMPLE_FPS as f32;
+        let p = i as f32 / (n - 1).max(1) as f32;
+        let row_bytes = (self.w * 3) as usize;
+        if self.title_card {
+            self.draw_gradient(t, frame);
+        } else {
+            frame.copy_from_slice(&self.background);
+        }
+        if let Some((photo, rect)) = &self.photo {
+            let zoom = 1.0 + (ZOOM_END - 1.0) * smoothstep(p);
+            let dw = rect.2 as f32 * zoom;
+            let dh = rect.3 as f32 * zoom;
+            let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
+            let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
+            let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
+            let sx = photo.width() as f32 / dw;
+            let sy = photo.height() as f32 / dh;
+            let (bx0, by0) = (x0.floor() as i32 - BORDER, y0.floor() as i32 - BORDER);
+            let (bx1, by1) = ((x0 + dw).ceil() as i32 + BORDER, (y0 + dh).ceil() as i32 + BORDER);
+            frame.par_chunks_mut(row_bytes).enumerate().for_each(|(y, row)| {
+                let y = y as i32;
+                if y < by0 || y >= by1 {
+                    return;
+                }
+                for x in bx0.max(0)..bx1.min(self.w as i32) {
+                    let px = &mut row[(x * 3) as usize..(x * 3 + 3) as usize];
+                    let u = (x as f32 + 0.5 - x0) * sx - 0.5;
+                    let v = (y as f32 + 0.5 - y0) * sy - 0.5;
+                    if u < -0.5 || v < -0.5 || u > photo.width() as f32 - 0.5 || v > photo.height() as f32 - 0.5 {
+                        px.copy_from_slice(&[250, 248, 240]); // the white print border
+                    } else {
+                        px.copy_from_slice(&bilinear(photo, u, v));
+                    }
+                }
+            });
+        }
+        if let Some(mask) = &self.caption {
+            // Fade in over the first 0.8 s while sliding up a little.
+            let appear = smoothstep(t / 0.8);
+            let slide = ((1.0 - appear) * self.h as f32 * 0.03) as i32;
+            let (cx, cy) = if self.title_card {
+                (self.w as i32 / 2, self.h as i32 / 2)
+            } else {
+                (self.w as i32 / 2, (self.h as f32 * 0.885) as i32)
+            };
+            let left = cx - mask.width as i32 / 2;
+            let top = cy - mask.height as i32 / 2 + slide;
+            if !self.title_card {
+                let pad = (self.h.min(self.w) as f32 * 0.02) as i32;
+                fill_rect(frame, self.w, self.h, (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad), [0, 0, 0], 0.55 * appear);
+            }
+            let shadow = (self.h.min(self.w) / 240).max(2) as i32;
+            blend_mask(frame, self.w, self.h, mask, left + shadow, top + shadow, [0, 0, 0], 0.6 * appear);
+            blend_mask(frame, self.w, self.h, mask, left, top, [255, 255, 255], appear);
+        }
+    }
+
+    /// Slowly shifting two-colour gradient with drifting soft light spots.
+    fn draw_gradient(&self, t: f32, frame: &mut [u8]) {
+        let (w, h) = (self.w as usize, self.h as usize);
+        let phase = t * 0.35;
+        let top = [40.0 + 30.0 * phase.sin(), 30.0, 90.0 + 40.0 * (phase * 0.7).cos()];
+        let bottom = [200.0 + 40.0 * (phase * 0.9).sin(), 90.0 + 30.0 * phase.cos(), 60.0];
+        let spots: Vec<(f32, f32, f32)> = (0..5)
+            .map(|k| {
+                let k = k as f32;
+                let x = w as f32 * (0.5 + 0.4 * (t * 0.2 + k * 1.7).sin());
+                let y = h as f32 * (0.5 + 0.4 * (t * 0.15 + k * 2.3).cos());
+                (x, y, h.min(w) as f32 * (0.12 + 0.04 * k))
+            })
+            .collect();
+        frame.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+            let g = y as f32 / h as f32;
+            let base = [0, 1, 2].map(|c| top[c] * (1.0 - g) + bottom[c] * g);
+            for x in 0..w {
+                let mut light = 0.0;
+                for &(sx, sy, r) in &spots {
+                    let d2 = ((x as f32 - sx).powi(2) + (y as f32 - sy).powi(2)) / (r * r);
+                    if d2 < 1.0 {
+                        light += (1.0 - d2) * (1.0 - d2) * 40.0;
+                    }
+                }
+                for c in 0..3 {
+                    row[x * 3 + c] = (base[c] + light).clamp(0.0, 255.0) as u8;
+                }
+            }
+        });
+    }
+}
+
+fn bilinear(img: &RgbImage, u: f32, v: f32) -> [u8; 3] {
+    let (w, h) = (img.width() as i32, img.height() as i32);
+    let u = u.clamp(0.0, (w - 1) as f32);
+    let v = v.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (u.floor() as i32, v.floor() as i32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (u - x0 as f32, v - y0 as f32);
+    let raw = img.as_raw();
+    let at = |x: i32, y: i32, c: usize| raw[((y * w + x) * 3) as usize + c] as f32;
+    [0, 1, 2].map(|c| {
+        let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
+        let bot = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
+        (top * (1.0 - fy) + bot * fy + 0.5) as u8
+    })
+}
+
+/// A darkened, blurred cover-fit copy of the photo as the static backdrop.
+fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
+    let s = (w as f32 / img.width() as f32).max(h as f32 / img.height() as f32);
+    let (cw, ch) = ((w as f32 / s) as u32, (h as f32 / s) as u32);
+    let crop = image::imageops::crop_imm(img, (img.width() - cw) / 2, (img.height() - ch) / 2, cw.max(1), ch.max(1)).to_image();
+    let small = image::imageops::resize(&crop, (w / 16).max(1), (h / 16).max(1), FilterType::Triangle);
+    let small = image::imageops::blur(&small, 2.0);
+    let mut big = image::imageops::resize(&small, w, h, FilterType::Triangle);
+    for p in big.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (*c as f32 * 0.45) as u8;
+        }
+    }
+    big.into_raw()
+}
+
+fn fill_rect(frame: &mut [u8], w: u32, h: u32, (x, y, rw, rh): (i32, i32, i32, i32), color: [u8; 3], alpha: f32) {
+    let a = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
+    for yy in y.max(0)..(y + rh).min(h as i32) {
+        for xx in x.max(0)..(x + rw).min(w as i32) {
+            let i = ((yy as u32 * w + xx as u32) * 3) as usize;
+            for c in 0..3 {
+                frame[i + c] = ((frame[i + c] as u32 * (256 - a) + color[c] as u32 * a) >> 8) as u8;
+            }
+        }
+    }
+}
+
+fn blend_mask(frame: &mut [u8], w: u32, h: u32, mask: &TextMask, left: i32, top: i32, color: [u8; 3], alpha: f32) {
+    let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
+    for my in 0..mask.height as i32 {
+        let y = top + my;
+        if y < 0 || y >= h as i32 {
+            continue;
+        }
+        for mx in 0..mask.width as i32 {
+            let x = left + mx;
+            if x < 0 || x >= w as i32 {
+                continue;
+            }
+            let a = (mask.alpha[(my as u32 * mask.width + mx as u32) as usize] as u32 * k) >> 8;
+            if a == 0 {
+                continue;
+            }
+            let i = ((y as u32 * w + x as u32) * 3) as usize;
+            for c in 0..3 {
+                frame[i + c] = ((frame[i + c] as u32 * (255 - a) + color[c] as u32 * a) / 255) as u8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
+        RenderJob {
+            template_id: "t".into(),
+            template_name: "Test".into(),
+            texts: texts.iter().map(|s| s.to_string()).collect(),
+            images,
+        }
+    }
+
+    #[test]
+    fn photo_rect_is_contained_and_centred() {
+        let (x, y, w, h) = photo_rect(1280, 720, 512, 512);
+        assert_eq!((w, h), (518, 518));
+        assert_eq!(x, (1280 - 518) / 2);
+        assert!(y + h < 720 * 78 / 100);
+        let (_, _, w, h) = photo_rect(720, 1280, 400, 1000);
+        assert!(w <= 648 && h <= 922);
+    }
+
+    #[test]
+    fn cancel_stops_the_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let cancel = AtomicBool::new(true);
+        let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {} };
+        let r = SimpleRenderer.render(&job(vec![], &["hi"]), &dir.path().join("o.mp4"), &ctl);
+        assert!(matches!(r, Err(RenderError::Cancelled)));
+    }
+
+    #[test]
+    fn renders_are_deterministic() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
+        let cancel = AtomicBool::new(false);
+        let done = std::sync::atomic::AtomicU32::new(0);
+        let progress = |d: u32, _t: u32| done.store(d, Ordering::Relaxed);
+        let ctl = RenderControl { cancel: &cancel, progress: &progress };
+        let a = dir.path().join("a.mp4");
+        let b = dir.path().join("b.mp4");
+        let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();
+        assert_eq!(s, RenderSummary { width: 1280, height: 720, fps: 25, frames: 150 });
+        assert_eq!(done.load(Ordering::Relaxed), 150);
+        SimpleRenderer.render(&job(vec![img], &["Lion"]), &b, &ctl).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    }
+}
