@@ -1,1 +1,214 @@
-fn main() {}
+//! `videoagent`: the server binary and its command line.
+
+mod config;
+mod serve;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use config::StorageArgs;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
+use videoagent_core::{now_ms, Catalogue};
+use videoagent_render::{RenderControl, RenderJob, Renderer, SimpleRenderer};
+use videoagent_store::{KeyStore, NewKey};
+
+#[derive(Parser)]
+#[command(
+    name = "videoagent",
+    version,
+    about = "A self-hosted server for MiniMax's Video Agent API that renders the videos itself"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API and the render workers.
+    Serve(Box<serve::ServeArgs>),
+    /// Manage accounts and API keys.
+    Keys {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// List the templates this server accepts.
+    Templates,
+    /// Render a video offline, without a server.
+    Render {
+        /// Template ID.
+        #[arg(long)]
+        template: String,
+        /// Input image file (repeat for several slots).
+        #[arg(long)]
+        image: Vec<PathBuf>,
+        /// Text input (repeat for several slots).
+        #[arg(long)]
+        text: Vec<String>,
+        /// Output MP4 file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key: for a new account named NAME, or for an existing account with --account.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Add the key to this existing account instead of creating one.
+        #[arg(long)]
+        account: Option<i64>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by its id (as shown by `keys list`).
+    Revoke { id: String },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(*args),
+        Command::Keys { storage, command } => runtime()?.block_on(keys(storage, command)),
+        Command::Templates => {
+            for t in Catalogue::official().iter() {
+                let texts: Vec<&str> = t.text_slots.iter().map(|s| s.name.as_str()).collect();
+                println!(
+                    "{}  {:<36} images {}..{}  texts [{}]",
+                    t.id,
+                    t.name_en,
+                    t.media_min,
+                    t.media_max,
+                    texts.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Render {
+            template,
+            image,
+            text,
+            output,
+        } => render(&template, &image, text, &output),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
+    let store = storage.open_store().await?;
+    let now = now_ms();
+    match command {
+        KeysCommand::Create { name, account } => {
+            let account_id = match account {
+                Some(id) => {
+                    if !store.account_exists(id).await? {
+                        bail!("account {id} does not exist (see `videoagent keys list`)");
+                    }
+                    id
+                }
+                None => store.create_account(&name, now).await?,
+            };
+            let key = generate_key();
+            let hash = hash_key(&key);
+            let record = NewKey {
+                id: key_id(&hash),
+                account_id,
+                name,
+                hash,
+                hint: key_hint(&key),
+                created_at: now,
+            };
+            store.insert_key(&record).await?;
+            eprintln!(
+                "Created key {} for account {account_id}. It is shown only once:",
+                record.id
+            );
+            println!("{key}");
+        }
+        KeysCommand::List => {
+            println!(
+                "{:<18} {:<8} {:<16} {:<20} {:<14} status",
+                "id", "account", "account name", "key name", "hint"
+            );
+            for k in store.list_keys().await? {
+                let status = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<18} {:<8} {:<16} {:<20} {:<14} {status}",
+                    k.id, k.account_id, k.account_name, k.name, k.hint
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            if !store.revoke_key(&id, now).await? {
+                bail!("no active key with id {id}");
+            }
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn render(
+    template: &str,
+    images: &[PathBuf],
+    texts: Vec<String>,
+    output: &std::path::Path,
+) -> Result<()> {
+    let catalogue = Catalogue::official();
+    let t = catalogue
+        .get(template)
+        .with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
+    let rules = videoagent_media::ImageRules::default();
+    let images = images
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            videoagent_media::decode(&bytes, &rules).with_context(|| format!("{}", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let job = RenderJob {
+        template_id: t.id.clone(),
+        template_name: t.name_en.clone(),
+        texts,
+        images,
+    };
+    let cancel = AtomicBool::new(false);
+    let progress = |done: u32, total: u32| {
+        if done == total || done % 25 == 0 {
+            eprint!("\rrendering {done}/{total} frames");
+        }
+    };
+    let started = std::time::Instant::now();
+    let summary = SimpleRenderer.render(
+        &job,
+        output,
+        &RenderControl {
+            cancel: &cancel,
+            progress: &progress,
+        },
+    )?;
+    eprintln!(
+        "\nwrote {} ({}x{}, {} frames at {} fps) in {:.2} s",
+        output.display(),
+        summary.width,
+        summary.height,
+        summary.frames,
+        summary.fps,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -15,7 +15,10 @@ pub fn generate_key() -> String {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     use base64::Engine;
-    format!("{KEY_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+    format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    )
 }
 
 pub fn hash_key(key: &str) -> [u8; 32] {
@@ -29,7 +32,14 @@ pub fn key_id(hash: &[u8; 32]) -> String {
 
 /// What a person sees in `keys list`: the prefix and last 4 characters.
 pub fn key_hint(key: &str) -> String {
-    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let head: String = key.chars().take(KEY_PREFIX.len()).collect();
     format!("{head}…{tail}")
 }
@@ -46,7 +56,9 @@ pub enum BearerKey<'a> {
 
 /// Parses an `Authorization` header (scheme compared case-insensitively).
 pub fn parse_bearer(header: Option<&[u8]>) -> BearerKey<'_> {
-    let Some(raw) = header else { return BearerKey::Missing };
+    let Some(raw) = header else {
+        return BearerKey::Missing;
+    };
     let Ok(value) = std::str::from_utf8(raw) else {
         // Non-ASCII bytes after a Bearer scheme are a malformed key.
         return if raw.len() >= 6 && raw[..6].eq_ignore_ascii_case(b"bearer") {
@@ -64,7 +76,8 @@ pub fn parse_bearer(header: Option<&[u8]>) -> BearerKey<'_> {
         return BearerKey::Missing; // e.g. "Bearerx": another scheme
     }
     let key = rest.trim_matches([' ', '\t']);
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    {
         return BearerKey::Malformed;
     }
     BearerKey::Key(key)
@@ -81,8 +94,13 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with(KEY_PREFIX));
         assert_eq!(a.len(), KEY_PREFIX.len() + 43);
-        assert!(a[KEY_PREFIX.len()..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-        assert_eq!(parse_bearer(Some(format!("Bearer {a}").as_bytes())), BearerKey::Key(&a));
+        assert!(a[KEY_PREFIX.len()..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_eq!(
+            parse_bearer(Some(format!("Bearer {a}").as_bytes())),
+            BearerKey::Key(&a)
+        );
     }
 
     #[test]
@@ -93,12 +111,18 @@ mod tests {
         assert_eq!(parse_bearer(Some(b"bEaReR sk-x")), BearerKey::Key("sk-x"));
         assert_eq!(parse_bearer(Some(b"Bearer")), BearerKey::Malformed);
         assert_eq!(parse_bearer(Some(b"Bearer    ")), BearerKey::Malformed);
-        assert_eq!(parse_bearer(Some("Bearer sk-\u{e9}".as_bytes())), BearerKey::Malformed);
+        assert_eq!(
+            parse_bearer(Some("Bearer sk-\u{e9}".as_bytes())),
+            BearerKey::Malformed
+        );
         assert_eq!(parse_bearer(Some(b"Bearer a b")), BearerKey::Malformed);
         let long = format!("Bearer {}", "a".repeat(1025));
         assert_eq!(parse_bearer(Some(long.as_bytes())), BearerKey::Malformed);
         let max = format!("Bearer {}", "a".repeat(1024));
-        assert!(matches!(parse_bearer(Some(max.as_bytes())), BearerKey::Key(_)));
+        assert!(matches!(
+            parse_bearer(Some(max.as_bytes())),
+            BearerKey::Key(_)
+        ));
     }
 
     #[test]

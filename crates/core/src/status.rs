@@ -15,8 +15,12 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] =
-        [TaskStatus::Preparing, TaskStatus::Processing, TaskStatus::Success, TaskStatus::Fail];
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Preparing,
+        TaskStatus::Processing,
+        TaskStatus::Success,
+        TaskStatus::Fail,
+    ];
 
     /// The exact wire spelling used by the query endpoint.
     pub const fn as_str(self) -> &'static str {
@@ -45,7 +49,10 @@ impl TaskStatus {
 
     /// The states a task may be in just before becoming `next`.
     pub fn predecessors(next: TaskStatus) -> Vec<TaskStatus> {
-        TaskStatus::ALL.into_iter().filter(|s| s.can_become(next)).collect()
+        TaskStatus::ALL
+            .into_iter()
+            .filter(|s| s.can_become(next))
+            .collect()
     }
 }
 
@@ -76,10 +83,19 @@ mod tests {
 
     #[test]
     fn allowed_transitions_are_exactly_the_documented_ones() {
-        let allowed = [(Preparing, Processing), (Preparing, Fail), (Processing, Success), (Processing, Fail)];
+        let allowed = [
+            (Preparing, Processing),
+            (Preparing, Fail),
+            (Processing, Success),
+            (Processing, Fail),
+        ];
         for from in TaskStatus::ALL {
             for to in TaskStatus::ALL {
-                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from} -> {to}");
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
             }
         }
     }

@@ -56,5 +56,10 @@ pub enum RenderError {
 
 /// Something that can make the video of a task.
 pub trait Renderer: Send + Sync {
-    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError>;
+    fn render(
+        &self,
+        job: &RenderJob,
+        out: &Path,
+        ctl: &RenderControl<'_>,
+    ) -> Result<RenderSummary, RenderError>;
 }

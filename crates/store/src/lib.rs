@@ -92,11 +92,24 @@ pub trait Queue: Send + Sync {
     /// expired) and leases it to `worker` until `now + lease_ms`.
     async fn claim(&self, worker: &str, lease_ms: i64, now: i64) -> Result<Option<TaskRecord>>;
     /// Extends the lease; `false` if `worker` no longer holds it.
-    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64) -> Result<bool>;
+    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64)
+        -> Result<bool>;
     /// Moves a held task to `Processing`, storing its prepared inputs.
-    async fn start_processing(&self, task_id: &str, worker: &str, inputs: &TaskInputs, now: i64) -> Result<bool>;
+    async fn start_processing(
+        &self,
+        task_id: &str,
+        worker: &str,
+        inputs: &TaskInputs,
+        now: i64,
+    ) -> Result<bool>;
     /// Finishes a held task; `false` if the lease was lost (nothing changes).
-    async fn complete(&self, task_id: &str, worker: &str, outcome: &Outcome, now: i64) -> Result<bool>;
+    async fn complete(
+        &self,
+        task_id: &str,
+        worker: &str,
+        outcome: &Outcome,
+        now: i64,
+    ) -> Result<bool>;
     /// Gives a held task back without counting a lost attempt (graceful shutdown).
     async fn release(&self, task_id: &str, worker: &str) -> Result<()>;
     /// Clears every lease (used when this process is known to be the only one
@@ -112,6 +125,8 @@ pub struct KeyRecord {
     pub account_name: String,
     pub name: String,
     pub hint: String,
+    /// SHA-256 of the key, for the final constant-time comparison.
+    pub hash: Vec<u8>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }

@@ -1,1 +1,11 @@
-//! placeholder
+//! The worker: claim a task with a lease → prepare its inputs (download, check,
+//! store) → render → store the video → finish. Heartbeats keep the lease while
+//! it works; losing the lease stops the render, and only the holder may finish.
+//! Also the retention sweeper that deletes old tasks and their files.
+
+mod prepare;
+mod runner;
+mod sweeper;
+
+pub use runner::{run_workers, WorkerConfig, WorkerDeps};
+pub use sweeper::run_sweeper;

@@ -1,0 +1,85 @@
+//! Every API answer is HTTP 200 with a `base_resp`; this is where they are made.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use videoagent_core::{ApiError, ErrorCode};
+
+/// `base_resp` of every response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BaseResp {
+    pub status_code: i32,
+    pub status_msg: String,
+}
+
+impl BaseResp {
+    pub fn success() -> Self {
+        BaseResp {
+            status_code: 0,
+            status_msg: ErrorCode::Success.message().into(),
+        }
+    }
+}
+
+impl From<&ApiError> for BaseResp {
+    fn from(e: &ApiError) -> Self {
+        BaseResp {
+            status_code: e.code.code(),
+            status_msg: e.message.clone(),
+        }
+    }
+}
+
+/// The `base_resp` code of a response, read by the metrics middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiCode(pub i32);
+
+#[derive(Serialize)]
+struct ErrorBody {
+    base_resp: BaseResp,
+}
+
+/// A JSON body with its `base_resp` code attached for metrics.
+pub fn json<T: Serialize>(status: StatusCode, code: i32, body: T) -> Response {
+    let mut resp = (status, Json(body)).into_response();
+    resp.extensions_mut().insert(ApiCode(code));
+    resp
+}
+
+/// The error form: `{"base_resp": {...}}` only.
+pub fn error(e: &ApiError) -> Response {
+    error_with_status(StatusCode::OK, e)
+}
+
+fn error_with_status(status: StatusCode, e: &ApiError) -> Response {
+    json(
+        status,
+        e.code.code(),
+        ErrorBody {
+            base_resp: e.into(),
+        },
+    )
+}
+
+/// An unexpected failure while handling a request: logged in full, answered
+/// with a bare code so internals never leak.
+pub fn internal(code: ErrorCode, detail: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %detail, code = code.code(), "request failed");
+    error(&ApiError::new(code))
+}
+
+pub async fn unknown_endpoint_404() -> Response {
+    error_with_status(
+        StatusCode::NOT_FOUND,
+        &ApiError::invalid("unknown endpoint"),
+    )
+}
+
+pub async fn unknown_endpoint_405() -> Response {
+    error_with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &ApiError::invalid("unknown endpoint"),
+    )
+}
