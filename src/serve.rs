@@ -70,8 +70,10 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VIDEOAGENT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }
@@ -167,6 +169,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let sweeper = tokio::spawn(videoagent_worker::run_sweeper(
         store.clone(),
         blobs,
+        args.retention,
         args.sweep_interval,
         shutdown.clone(),
     ));
@@ -208,8 +211,7 @@ async fn wait_for_signal() {
 /// Creates the first key if there is none, and seeds the bootstrap key.
 async fn seed_keys(store: &dyn Store, bootstrap: Option<&str>) -> Result<()> {
     let now = now_ms();
-    if let Some(key) = bootstrap {
-        let key = key.trim();
+    if let Some(key) = bootstrap.map(str::trim).filter(|k| !k.is_empty()) {
         if key.is_empty() || key.len() > 1024 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             bail!("VIDEOAGENT_BOOTSTRAP_KEY must be 1-1024 visible ASCII characters");
         }

@@ -2,8 +2,8 @@
 
 use crate::reply::BaseResp;
 use crate::routes::tasks::{
-    MediaInput, QueryVideoTemplateGenerationTaskResp, TextInput, VideoTemplateGenerationReq,
-    VideoTemplateGenerationResp,
+    MediaInput, QueryBaseResp, QueryVideoTemplateGenerationTaskResp, TextInput, VideoProcessStatus,
+    VideoTemplateGenerationReq, VideoTemplateGenerationResp,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
     paths(crate::routes::tasks::create_task, crate::routes::tasks::query_task),
     components(schemas(
         VideoTemplateGenerationReq, TextInput, MediaInput, VideoTemplateGenerationResp,
-        QueryVideoTemplateGenerationTaskResp, BaseResp
+        QueryVideoTemplateGenerationTaskResp, BaseResp, VideoProcessStatus, QueryBaseResp
     )),
     modifiers(&BearerAuth),
     tags((name = "Video", description = "Video template generation"))

@@ -31,7 +31,6 @@ pub struct NewTask {
     pub inputs: TaskInputs,
     pub callback_url: Option<String>,
     pub created_at: i64,
-    pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +48,6 @@ pub struct TaskRecord {
     pub video_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
-    pub expires_at: i64,
     /// How many times a worker has claimed this task (lost leases count).
     pub attempts: i64,
 }
@@ -74,11 +72,18 @@ impl Outcome {
 pub trait TaskStore: Send + Sync {
     /// Stores a new `Preparing` task; it is durable when this returns.
     async fn insert_task(&self, task: &NewTask) -> Result<()>;
-    /// A task of `account_id` that has not passed its retention time.
-    async fn get_task(&self, account_id: i64, id: &str, now: i64) -> Result<Option<TaskRecord>>;
-    /// Deletes up to `limit` finished tasks whose retention time has passed and
-    /// returns them, so their blobs can be removed.
-    async fn delete_expired(&self, now: i64, limit: i64) -> Result<Vec<TaskRecord>>;
+    /// A task of `account_id` created after `created_after` (tasks older than
+    /// the retention window are invisible even before the sweeper deletes them).
+    async fn get_task(
+        &self,
+        account_id: i64,
+        id: &str,
+        created_after: i64,
+    ) -> Result<Option<TaskRecord>>;
+    /// Deletes up to `limit` finished tasks created at or before `created_before`
+    /// and returns them, so their blobs can be removed. Unfinished tasks are
+    /// left alone until they finish.
+    async fn delete_expired(&self, created_before: i64, limit: i64) -> Result<Vec<TaskRecord>>;
     /// Number of tasks in each status.
     async fn count_by_status(&self) -> Result<Vec<(TaskStatus, i64)>>;
 }

@@ -43,13 +43,12 @@ CREATE TABLE tasks (
     video_key        TEXT,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
-    expires_at       INTEGER NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
     claimed_by       TEXT,
     lease_expires_at INTEGER
 );
 CREATE INDEX tasks_open ON tasks(status, lease_expires_at) WHERE status IN ('Preparing', 'Processing');
-CREATE INDEX tasks_expiry ON tasks(expires_at);
+CREATE INDEX tasks_created ON tasks(created_at);
 CREATE TABLE nodes (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at  INTEGER NOT NULL
@@ -58,7 +57,7 @@ CREATE TABLE nodes (
 
 const TASK_COLUMNS: &str =
     "id, account_id, template_id, inputs, callback_url, status, error_code, error_msg, \
-     video_key, created_at, updated_at, expires_at, attempts";
+     video_key, created_at, updated_at, attempts";
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -138,7 +137,6 @@ fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
         video_key: row.try_get("video_key")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
-        expires_at: row.try_get("expires_at")?,
         attempts: row.try_get("attempts")?,
     })
 }
@@ -160,8 +158,8 @@ fn from_states(to: TaskStatus) -> String {
 impl TaskStore for SqliteStore {
     async fn insert_task(&self, t: &NewTask) -> Result<()> {
         sqlx::query(
-            "INSERT INTO tasks (id, account_id, template_id, inputs, callback_url, status, created_at, updated_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tasks (id, account_id, template_id, inputs, callback_url, status, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.id)
         .bind(t.account_id)
@@ -171,31 +169,35 @@ impl TaskStore for SqliteStore {
         .bind(TaskStatus::Preparing.as_str())
         .bind(t.created_at)
         .bind(t.created_at)
-        .bind(t.expires_at)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    async fn get_task(&self, account_id: i64, id: &str, now: i64) -> Result<Option<TaskRecord>> {
+    async fn get_task(
+        &self,
+        account_id: i64,
+        id: &str,
+        created_after: i64,
+    ) -> Result<Option<TaskRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ? AND account_id = ? AND expires_at > ?"
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ? AND account_id = ? AND created_at > ?"
         ))
         .bind(id)
         .bind(account_id)
-        .bind(now)
+        .bind(created_after)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(task_from_row).transpose()
     }
 
-    async fn delete_expired(&self, now: i64, limit: i64) -> Result<Vec<TaskRecord>> {
+    async fn delete_expired(&self, created_before: i64, limit: i64) -> Result<Vec<TaskRecord>> {
         let rows = sqlx::query(&format!(
             "DELETE FROM tasks WHERE id IN (
-                 SELECT id FROM tasks WHERE expires_at <= ? AND status IN ('Success', 'Fail') LIMIT ?)
+                 SELECT id FROM tasks WHERE created_at <= ? AND status IN ('Success', 'Fail') LIMIT ?)
              RETURNING {TASK_COLUMNS}"
         ))
-        .bind(now)
+        .bind(created_before)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -472,7 +474,6 @@ mod tests {
             },
             callback_url: None,
             created_at: now,
-            expires_at: now + 1_000_000,
         }
     }
 
@@ -483,19 +484,19 @@ mod tests {
             .await
             .unwrap();
         let got = s
-            .get_task(1, "100000000000000001", 1000)
+            .get_task(1, "100000000000000001", 0)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(got.status, TaskStatus::Preparing);
         assert_eq!(got.inputs.texts, vec!["狮子"]);
         assert!(s
-            .get_task(2, "100000000000000001", 1000)
+            .get_task(2, "100000000000000001", 0)
             .await
             .unwrap()
             .is_none());
         assert!(
-            s.get_task(1, "100000000000000001", 2_000_000)
+            s.get_task(1, "100000000000000001", 1000)
                 .await
                 .unwrap()
                 .is_none(),
@@ -536,7 +537,7 @@ mod tests {
         };
         assert!(!s.complete(&t.id, "w1", &ok, 1700).await.unwrap());
         assert!(s.complete(&t.id, "w2", &ok, 1700).await.unwrap());
-        let done = s.get_task(1, &t.id, 1700).await.unwrap().unwrap();
+        let done = s.get_task(1, &t.id, -1).await.unwrap().unwrap();
         assert_eq!(done.status, TaskStatus::Success);
         assert_eq!(done.video_key.as_deref(), Some("videos/x.mp4"));
         // A finished task never changes again.
@@ -574,10 +575,8 @@ mod tests {
     #[tokio::test]
     async fn retention_deletes_only_finished_tasks() {
         let (_d, s) = store().await;
-        let mut a = task("100000000000000001", 1, 0);
-        a.expires_at = 100;
-        let mut b = task("100000000000000002", 1, 0);
-        b.expires_at = 100;
+        let a = task("100000000000000001", 1, 0);
+        let b = task("100000000000000002", 1, 0);
         s.insert_task(&a).await.unwrap();
         s.insert_task(&b).await.unwrap();
         let t = s.claim("w", 10_000, 1).await.unwrap().unwrap();
@@ -593,7 +592,11 @@ mod tests {
             )
             .await
             .unwrap());
-        let gone = s.delete_expired(200, 10).await.unwrap();
+        assert!(
+            s.delete_expired(-1, 10).await.unwrap().is_empty(),
+            "not old enough yet"
+        );
+        let gone = s.delete_expired(0, 10).await.unwrap();
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0].id, a.id);
         let counts = s.count_by_status().await.unwrap();

@@ -9,13 +9,15 @@ use videoagent_store::Store;
 pub async fn run_sweeper(
     store: Arc<dyn Store>,
     blobs: Arc<dyn BlobStore>,
+    retention: Duration,
     every: Duration,
     shutdown: CancellationToken,
 ) {
     loop {
         loop {
             // The row goes first: a file never outlives its task's visibility.
-            match store.delete_expired(videoagent_core::now_ms(), 200).await {
+            let cutoff = videoagent_core::now_ms() - retention.as_millis() as i64;
+            match store.delete_expired(cutoff, 200).await {
                 Ok(gone) => {
                     for task in &gone {
                         if let Some(key) = &task.video_key {

@@ -53,12 +53,32 @@ pub struct VideoTemplateGenerationResp {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueryVideoTemplateGenerationTaskResp {
     pub task_id: String,
-    /// `Preparing`, `Processing`, `Success` or `Fail`.
+    #[schema(value_type = VideoProcessStatus)]
     pub status: String,
     /// MP4 download URL, valid 9 hours; only on `Success`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
+    #[schema(value_type = QueryBaseResp)]
     pub base_resp: BaseResp,
+}
+
+/// Task status: Preparing = accepted, inputs being prepared; Processing =
+/// rendering; Success = done; Fail = failed (the cause is in `base_resp`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // schema only: the wire value comes from `TaskStatus::as_str`
+pub enum VideoProcessStatus {
+    Preparing,
+    Processing,
+    Success,
+    Fail,
+}
+
+/// `base_resp` of the query response (same shape as `BaseResp`; MiniMax names it separately).
+#[derive(ToSchema)]
+#[allow(dead_code)] // schema only
+pub struct QueryBaseResp {
+    pub status_code: i32,
+    pub status_msg: String,
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -138,7 +158,6 @@ pub async fn create_task(
         inputs: TaskInputs { texts, media: refs },
         callback_url,
         created_at: now,
-        expires_at: now + state.config.retention.as_millis() as i64,
     };
     if let Err(e) = state.store.insert_task(&task).await {
         let _ = state.blobs.delete_prefix(&inputs_prefix(&id)).await;
@@ -238,7 +257,12 @@ pub async fn query_task(
         return reply::error(&ApiError::task_not_found());
     }
     let now = now_ms();
-    let task = match state.store.get_task(caller.account_id, task_id, now).await {
+    let created_after = now - state.config.retention.as_millis() as i64;
+    let task = match state
+        .store
+        .get_task(caller.account_id, task_id, created_after)
+        .await
+    {
         Ok(Some(t)) => t,
         Ok(None) => return reply::error(&ApiError::task_not_found()),
         Err(e) => return reply::internal(ErrorCode::SystemError, e),
