@@ -24,9 +24,7 @@ impl StorageArgs {
             .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
         let store = match &self.database_url {
             Some(url) if url.starts_with("sqlite:") => SqliteStore::open_url(url).await,
-            Some(url) => bail!(
-                "unsupported database URL {url:?}: only sqlite: URLs are supported in this version"
-            ),
+            Some(url) => bail!("unsupported database URL {url:?}: only sqlite: URLs are supported in this version"),
             None => SqliteStore::open(&self.data_dir.join("videoagent.db")).await,
         }
         .context("opening the database")?;
@@ -38,24 +36,16 @@ impl StorageArgs {
 /// Parses `500ms`, `30s`, `10m`, `9h`, `7d` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration {s:?} (examples: 500ms, 30s, 10m, 9h, 7d)"))?;
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (examples: 500ms, 30s, 10m, 9h, 7d)"))?;
     let secs = match unit.trim() {
         "" | "s" => n,
         "ms" => n / 1000.0,
         "m" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86400.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit {other:?} (use ms, s, m, h or d)"
-            ))
-        }
+        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m, h or d)")),
     };
     if !secs.is_finite() || secs < 0.0 {
         return Err(format!("invalid duration {s:?}"));
@@ -72,10 +62,7 @@ mod tests {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(
-            parse_duration("7d").unwrap(),
-            Duration::from_secs(7 * 86400)
-        );
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
         assert!(parse_duration("7w").is_err());
         assert!(parse_duration("abc").is_err());
     }

@@ -48,9 +48,12 @@ enum Command {
         /// Text input (repeat for several slots).
         #[arg(long)]
         text: Vec<String>,
-        /// Output MP4 file.
+        /// Output file: an MP4, or a PNG with --frame.
         #[arg(short, long)]
         output: PathBuf,
+        /// Render only the frame at this time (e.g. 2.5s) as a PNG.
+        #[arg(long, value_parser = config::parse_duration)]
+        frame: Option<std::time::Duration>,
     },
 }
 
@@ -89,19 +92,12 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render {
-            template,
-            image,
-            text,
-            output,
-        } => render(&template, &image, text, &output),
+        Command::Render { template, image, text, output, frame } => render(&template, &image, text, &output, frame),
     }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
@@ -120,32 +116,15 @@ async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
             };
             let key = generate_key();
             let hash = hash_key(&key);
-            let record = NewKey {
-                id: key_id(&hash),
-                account_id,
-                name,
-                hash,
-                hint: key_hint(&key),
-                created_at: now,
-            };
+            let record = NewKey { id: key_id(&hash), account_id, name, hash, hint: key_hint(&key), created_at: now };
             store.insert_key(&record).await?;
-            eprintln!(
-                "Created key {} for account {account_id}. It is shown only once:",
-                record.id
-            );
+            eprintln!("Created key {} for account {account_id}. It is shown only once:", record.id);
             println!("{key}");
         }
         KeysCommand::List => {
-            println!(
-                "{:<18} {:<8} {:<16} {:<20} {:<14} status",
-                "id", "account", "account name", "key name", "hint"
-            );
+            println!("{:<18} {:<8} {:<16} {:<20} {:<14} status", "id", "account", "account name", "key name", "hint");
             for k in store.list_keys().await? {
-                let status = if k.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
+                let status = if k.revoked_at.is_some() { "revoked" } else { "active" };
                 println!(
                     "{:<18} {:<8} {:<16} {:<20} {:<14} {status}",
                     k.id, k.account_id, k.account_name, k.name, k.hint
@@ -167,11 +146,11 @@ fn render(
     images: &[PathBuf],
     texts: Vec<String>,
     output: &std::path::Path,
+    frame: Option<std::time::Duration>,
 ) -> Result<()> {
     let catalogue = Catalogue::official();
-    let t = catalogue
-        .get(template)
-        .with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
+    let t =
+        catalogue.get(template).with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
     let rules = videoagent_media::ImageRules::default();
     let images = images
         .iter()
@@ -180,12 +159,13 @@ fn render(
             videoagent_media::decode(&bytes, &rules).with_context(|| format!("{}", p.display()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let job = RenderJob {
-        template_id: t.id.clone(),
-        template_name: t.name_en.clone(),
-        texts,
-        images,
-    };
+    let job = RenderJob { template_id: t.id.clone(), template_name: t.name_en.clone(), texts, images };
+    if let Some(at) = frame {
+        let still = SimpleRenderer.render_frame(&job, at.as_secs_f64())?;
+        still.save(output).with_context(|| format!("writing {}", output.display()))?;
+        eprintln!("wrote {} ({}x{})", output.display(), still.width(), still.height());
+        return Ok(());
+    }
     let cancel = AtomicBool::new(false);
     let progress = |done: u32, total: u32| {
         if done == total || done % 25 == 0 {
@@ -193,14 +173,7 @@ fn render(
         }
     };
     let started = std::time::Instant::now();
-    let summary = SimpleRenderer.render(
-        &job,
-        output,
-        &RenderControl {
-            cancel: &cancel,
-            progress: &progress,
-        },
-    )?;
+    let summary = SimpleRenderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
     eprintln!(
         "\nwrote {} ({}x{}, {} frames at {} fps) in {:.2} s",
         output.display(),

@@ -60,16 +60,13 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> Result<()> {
     init_logging();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(serve(args))
 }
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("VIDEOAGENT_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("VIDEOAGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -80,18 +77,14 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let data_dir = args.storage.data_dir.clone();
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating data directory {}", data_dir.display()))?;
     // One process owns an embedded data directory, so every lease found at
     // start-up belongs to a dead process and can be reclaimed at once.
     let _lock = lock_data_dir(&data_dir)?;
     let store = args.storage.open_store().await?;
     let reaped = store.reap_all().await?;
     if reaped > 0 {
-        tracing::info!(
-            count = reaped,
-            "returned unfinished tasks of a previous run to the queue"
-        );
+        tracing::info!(count = reaped, "returned unfinished tasks of a previous run to the queue");
     }
     let secret = load_or_create_secret(&data_dir.join("secret.key"))?;
     seed_keys(store.as_ref(), args.bootstrap_key.as_deref()).await?;
@@ -99,18 +92,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let bound = listener.local_addr()?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{bound}"));
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{bound}"));
 
     let store: Arc<dyn Store> = store;
-    let blobs: Arc<dyn BlobStore> =
-        Arc::new(LocalBlobStore::new(&data_dir).context("opening the blob directory")?);
+    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(&data_dir).context("opening the blob directory")?);
     let catalogue = Arc::new(Catalogue::official());
     let wake = Arc::new(Notify::new());
     let node = store.allocate_node(now_ms()).await?;
@@ -130,17 +118,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config: Arc::new(api_config.clone()),
     };
 
-    let workers = args.workers.unwrap_or_else(|| {
-        (std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            / 2)
-        .max(1)
-    });
-    let fetcher = Fetcher::new(FetchConfig {
-        allow_private: args.allow_private_media_hosts,
-        ..FetchConfig::default()
-    })?;
+    let workers =
+        args.workers.unwrap_or_else(|| (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1));
+    let fetcher =
+        Fetcher::new(FetchConfig { allow_private: args.allow_private_media_hosts, ..FetchConfig::default() })?;
     let deps = WorkerDeps {
         store: store.clone(),
         blobs: blobs.clone(),
@@ -161,11 +142,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
 
     let shutdown = CancellationToken::new();
-    let worker_task = tokio::spawn(videoagent_worker::run_workers(
-        deps,
-        worker_config,
-        shutdown.clone(),
-    ));
+    let worker_task = tokio::spawn(videoagent_worker::run_workers(deps, worker_config, shutdown.clone()));
     let sweeper = tokio::spawn(videoagent_worker::run_sweeper(
         store.clone(),
         blobs,
@@ -197,8 +174,8 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -250,9 +227,7 @@ async fn seed_keys(store: &dyn Store, bootstrap: Option<&str>) -> Result<()> {
 /// Reads the server secret (HMAC key for video URLs), creating it on first start.
 fn load_or_create_secret(path: &Path) -> Result<Vec<u8>> {
     match std::fs::read_to_string(path) {
-        Ok(s) => {
-            hex::decode(s.trim()).with_context(|| format!("{} is not valid hex", path.display()))
-        }
+        Ok(s) => hex::decode(s.trim()).with_context(|| format!("{} is not valid hex", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret: [u8; 32] = rand::random();
             let tmp = path.with_extension("tmp");
@@ -262,9 +237,7 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>> {
                 opts.write(true).create(true).truncate(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let mut f = opts
-                    .open(&tmp)
-                    .with_context(|| format!("creating {}", tmp.display()))?;
+                let mut f = opts.open(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
                 f.write_all(hex::encode(secret).as_bytes())?;
                 f.sync_all()?;
             }
@@ -278,21 +251,14 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>> {
 /// An exclusive lock on `<data-dir>/videoagent.lock`, held while the process lives.
 fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
     let path = dir.join("videoagent.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)?;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
     #[cfg(unix)]
     {
         use std::os::unix::io::AsRawFd;
         // SAFETY: flock on a file descriptor we own; no memory is involved.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
-            bail!(
-                "another videoagent process is already using the data directory {}",
-                dir.display()
-            );
+            bail!("another videoagent process is already using the data directory {}", dir.display());
         }
     }
     Ok(file)

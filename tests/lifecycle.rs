@@ -12,39 +12,20 @@ async fn kill9_mid_render_then_restart_finishes_the_task() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut app = spawn_app_in(&data, &[], &[("VIDEOAGENT_DEBUG_FRAME_DELAY", "60ms")]);
-    let created = app
-        .create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "crash test"}]}))
-        .await;
+    let created = app.create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "crash test"}]})).await;
     let task = created["task_id"].as_str().unwrap().to_string();
-    let q = app
-        .wait_for(&task, "Processing", Duration::from_secs(30))
-        .await;
+    let q = app.wait_for(&task, "Processing", Duration::from_secs(30)).await;
     assert_eq!(q["status"], "Processing");
     tokio::time::sleep(Duration::from_millis(500)).await;
     app.kill9();
 
     let app = spawn_app_in(&data, &[], &[]);
-    assert_eq!(
-        app.query(&task).await["status"],
-        "Processing",
-        "status never moves backwards"
-    );
-    let done = app
-        .wait_for(&task, "Success", Duration::from_secs(120))
-        .await;
+    assert_eq!(app.query(&task).await["status"], "Processing", "status never moves backwards");
+    let done = app.wait_for(&task, "Success", Duration::from_secs(120)).await;
     assert_eq!(done["status"], "Success", "{done}");
-    let video = decode_mp4(
-        &reqwest::get(done["video_url"].as_str().unwrap())
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-    );
+    let video = decode_mp4(&reqwest::get(done["video_url"].as_str().unwrap()).await.unwrap().bytes().await.unwrap());
     assert!(video.frames.len() >= 125);
-    assert!(app
-        .logs()
-        .contains("returned unfinished tasks of a previous run to the queue"));
+    assert!(app.logs().contains("returned unfinished tasks of a previous run to the queue"));
 }
 
 /// SIGTERM mid-render: exits within 10 s, and the task finishes after restart.
@@ -52,25 +33,16 @@ async fn kill9_mid_render_then_restart_finishes_the_task() {
 async fn sigterm_mid_render_exits_promptly_and_task_finishes_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut app = spawn_app_in(
-        &data,
-        &["--shutdown-grace", "1s"],
-        &[("VIDEOAGENT_DEBUG_FRAME_DELAY", "100ms")],
-    );
-    let created = app
-        .create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "shutdown test"}]}))
-        .await;
+    let mut app = spawn_app_in(&data, &["--shutdown-grace", "1s"], &[("VIDEOAGENT_DEBUG_FRAME_DELAY", "100ms")]);
+    let created = app.create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "shutdown test"}]})).await;
     let task = created["task_id"].as_str().unwrap().to_string();
-    app.wait_for(&task, "Processing", Duration::from_secs(30))
-        .await;
+    app.wait_for(&task, "Processing", Duration::from_secs(30)).await;
     let (status, took) = app.sigterm(Duration::from_secs(10));
     assert!(status.success(), "clean exit, got {status:?}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 
     let app = spawn_app_in(&data, &[], &[]);
-    let done = app
-        .wait_for(&task, "Success", Duration::from_secs(120))
-        .await;
+    let done = app.wait_for(&task, "Success", Duration::from_secs(120)).await;
     assert_eq!(done["status"], "Success", "{done}");
 }
 
@@ -80,25 +52,18 @@ async fn retention_deletes_task_video_and_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut app = spawn_app_in(&data, &[], &[]);
-    let created = app.create(&json!({"template_id": STILL_RINGS, "media_inputs": [{"value": data_url("photo_coffee.png")}]})).await;
-    let task = created["task_id"].as_str().unwrap().to_string();
-    let done = app
-        .wait_for(&task, "Success", Duration::from_secs(120))
+    let created = app
+        .create(&json!({"template_id": STILL_RINGS, "media_inputs": [{"value": data_url("photo_coffee.png")}]}))
         .await;
+    let task = created["task_id"].as_str().unwrap().to_string();
+    let done = app.wait_for(&task, "Success", Duration::from_secs(120)).await;
     let url = done["video_url"].as_str().unwrap().to_string();
     let file = data.join("videos").join(format!("{task}.mp4"));
     assert!(file.exists());
-    assert!(
-        data.join("inputs").join(&task).exists(),
-        "input bytes are kept with the task"
-    );
+    assert!(data.join("inputs").join(&task).exists(), "input bytes are kept with the task");
     app.sigterm(Duration::from_secs(10));
 
-    let app = spawn_app_in(
-        &data,
-        &["--retention", "2s", "--sweep-interval", "200ms"],
-        &[],
-    );
+    let app = spawn_app_in(&data, &["--retention", "2s", "--sweep-interval", "200ms"], &[]);
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
         app.query(&task).await,
@@ -109,10 +74,7 @@ async fn retention_deletes_task_video_and_file() {
     let resp = reqwest::get(app.url(path_and_query)).await.unwrap();
     assert_eq!(resp.status(), 404);
     assert!(!file.exists(), "video file deleted");
-    assert!(
-        !data.join("inputs").join(&task).exists(),
-        "input files deleted"
-    );
+    assert!(!data.join("inputs").join(&task).exists(), "input files deleted");
 }
 
 /// First start without a bootstrap key creates one key, prints it once, stores only its hash.
@@ -122,24 +84,14 @@ async fn first_start_creates_and_prints_one_key() {
     let data = dir.path().join("data");
     let app = spawn_app_in(&data, &[], &[("VIDEOAGENT_BOOTSTRAP_KEY", "")]);
     let logs = app.logs();
-    let key = logs
-        .split_whitespace()
-        .find(|w| w.starts_with("sk-api-"))
-        .expect("key printed on stderr")
-        .to_string();
-    let v = app
-        .create_with_key(
-            &key,
-            &json!({"template_id": HELPLESS, "text_inputs": [{"value": "hi"}]}),
-        )
-        .await;
+    let key = logs.split_whitespace().find(|w| w.starts_with("sk-api-")).expect("key printed on stderr").to_string();
+    let v = app.create_with_key(&key, &json!({"template_id": HELPLESS, "text_inputs": [{"value": "hi"}]})).await;
     assert_eq!(v["base_resp"]["status_code"], 0);
     let db = std::fs::read(data.join("videoagent.db")).unwrap();
     let wal = std::fs::read(data.join("videoagent.db-wal")).unwrap_or_default();
     let needle = key.as_bytes();
     assert!(
-        !db.windows(needle.len()).any(|w| w == needle)
-            && !wal.windows(needle.len()).any(|w| w == needle),
+        !db.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle),
         "key stored in clear"
     );
     drop(app);

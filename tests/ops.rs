@@ -17,12 +17,9 @@ async fn health_metrics_and_openapi() {
     assert!(r.headers().contains_key("trace-id"));
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
 
-    let created = app
-        .create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "metrics"}]}))
-        .await;
+    let created = app.create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "metrics"}]})).await;
     let task = created["task_id"].as_str().unwrap();
-    app.wait_for(task, "Success", Duration::from_secs(120))
-        .await;
+    app.wait_for(task, "Success", Duration::from_secs(120)).await;
     app.query("123").await;
 
     let m = get("/metrics").await.unwrap().text().await.unwrap();
@@ -40,22 +37,17 @@ async fn health_metrics_and_openapi() {
 
     // The generated document describes MiniMax's two operations as MiniMax names them.
     let doc: Value = get("/openapi.json").await.unwrap().json().await.unwrap();
-    assert_eq!(
-        doc["paths"]["/v1/video_template_generation"]["post"]["operationId"],
-        "videoTemplateGeneration"
-    );
+    assert_eq!(doc["paths"]["/v1/video_template_generation"]["post"]["operationId"], "videoTemplateGeneration");
     assert_eq!(
         doc["paths"]["/v1/query/video_template_generation"]["get"]["operationId"],
         "queryVideoTemplateGenerationTask"
     );
     let schemas = &doc["components"]["schemas"];
     // Every schema and property MiniMax documents exists in ours.
-    let yaml = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/minimax-openapi.yaml"),
-    )
-    .unwrap();
-    let section =
-        &yaml[yaml.find("  schemas:\n").unwrap()..yaml.find("  securitySchemes:").unwrap()];
+    let yaml =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/minimax-openapi.yaml"))
+            .unwrap();
+    let section = &yaml[yaml.find("  schemas:\n").unwrap()..yaml.find("  securitySchemes:").unwrap()];
     let (mut schema, mut in_props, mut checked) = (String::new(), false, 0);
     for line in section.lines() {
         let indent = line.len() - line.trim_start().len();
@@ -65,34 +57,19 @@ async fn health_metrics_and_openapi() {
         match indent {
             4 => {
                 schema = name.to_string();
-                assert!(
-                    schemas.get(&schema).is_some(),
-                    "schema {schema} missing from /openapi.json"
-                );
+                assert!(schemas.get(&schema).is_some(), "schema {schema} missing from /openapi.json");
                 checked += 1;
             }
             6 => in_props = name == "properties",
             8 if in_props => {
-                assert!(
-                    schemas[&schema]["properties"].get(name).is_some(),
-                    "{schema}.{name} missing"
-                );
+                assert!(schemas[&schema]["properties"].get(name).is_some(), "{schema}.{name} missing");
                 checked += 1;
             }
             _ => {}
         }
     }
-    assert!(
-        checked >= 15,
-        "parsed only {checked} items of the MiniMax schema"
-    );
+    assert!(checked >= 15, "parsed only {checked} items of the MiniMax schema");
     let statuses = &schemas["VideoProcessStatus"]["enum"];
-    assert_eq!(
-        statuses,
-        &json!(["Preparing", "Processing", "Success", "Fail"])
-    );
-    assert_eq!(
-        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
-        "bearer"
-    );
+    assert_eq!(statuses, &json!(["Preparing", "Processing", "Success", "Fail"]));
+    assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
 }

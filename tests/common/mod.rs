@@ -16,9 +16,7 @@ pub const STILL_RINGS: &str = "393881433990066176";
 pub const HELPLESS: &str = "394125185182695432";
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/images")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/images").join(name)
 }
 
 pub fn data_url(name: &str) -> String {
@@ -31,10 +29,7 @@ pub fn data_url(name: &str) -> String {
     } else {
         "image/jpeg"
     };
-    format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
+    format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 pub struct App {
@@ -81,29 +76,16 @@ pub fn spawn_app_in(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App
         Ok(b) => b,
         Err(_) => {
             let _ = child.kill();
-            panic!(
-                "server did not start:\n{}",
-                std::fs::read_to_string(&stderr_log).unwrap_or_default()
-            );
+            panic!("server did not start:\n{}", std::fs::read_to_string(&stderr_log).unwrap_or_default());
         }
     };
-    App {
-        base,
-        data_dir: data_dir.to_path_buf(),
-        child: Some(child),
-        client: reqwest::Client::new(),
-        stderr_log,
-    }
+    App { base, data_dir: data_dir.to_path_buf(), child: Some(child), client: reqwest::Client::new(), stderr_log }
 }
 
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 impl App {
@@ -157,28 +139,14 @@ impl App {
         let mut last = 0;
         loop {
             let q = self.query(task_id).await;
-            let status = q["status"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no status in {q}"))
-                .to_string();
-            let idx = order
-                .iter()
-                .position(|s| *s == status)
-                .unwrap_or_else(|| panic!("bad status {status}"));
-            assert!(
-                idx >= last,
-                "status moved backwards: {} -> {status}",
-                order[last]
-            );
+            let status = q["status"].as_str().unwrap_or_else(|| panic!("no status in {q}")).to_string();
+            let idx = order.iter().position(|s| *s == status).unwrap_or_else(|| panic!("bad status {status}"));
+            assert!(idx >= last, "status moved backwards: {} -> {status}", order[last]);
             last = idx;
             if status == want || status == "Success" || status == "Fail" {
                 return q;
             }
-            assert!(
-                started.elapsed() < timeout,
-                "task {task_id} still {status} after {timeout:?}\n{}",
-                self.logs()
-            );
+            assert!(started.elapsed() < timeout, "task {task_id} still {status} after {timeout:?}\n{}", self.logs());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -238,8 +206,7 @@ pub struct DecodedVideo {
 /// Parses the MP4 and decodes every H.264 sample with openh264.
 pub fn decode_mp4(bytes: &[u8]) -> DecodedVideo {
     let size = bytes.len() as u64;
-    let mut reader =
-        mp4::Mp4Reader::read_header(std::io::Cursor::new(bytes), size).expect("valid MP4");
+    let mut reader = mp4::Mp4Reader::read_header(std::io::Cursor::new(bytes), size).expect("valid MP4");
     let (track_id, width, height, fps, samples, sps, pps, duration) = {
         let track = reader
             .tracks()
@@ -283,13 +250,7 @@ pub fn decode_mp4(bytes: &[u8]) -> DecodedVideo {
     for yuv in decoder.flush_remaining().unwrap() {
         frames.push(to_rgb(&yuv));
     }
-    DecodedVideo {
-        width,
-        height,
-        fps,
-        duration_secs: duration,
-        frames,
-    }
+    DecodedVideo { width, height, fps, duration_secs: duration, frames }
 }
 
 fn to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>) -> RgbImage {
@@ -322,11 +283,7 @@ pub fn ncc(a: &RgbImage, b: &RgbImage) -> f64 {
 
 /// Mean absolute luma difference of two frames.
 pub fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
-    a.pixels()
-        .zip(b.pixels())
-        .map(|(x, y)| (luma(x) - luma(y)).abs())
-        .sum::<f64>()
-        / (a.width() * a.height()) as f64
+    a.pixels().zip(b.pixels()).map(|(x, y)| (luma(x) - luma(y)).abs()).sum::<f64>() / (a.width() * a.height()) as f64
 }
 
 /// A tiny loopback HTTP server for image URLs: `GET /<name>` serves that fixture.
@@ -344,26 +301,16 @@ pub fn serve_fixtures() -> FixtureServer {
                 let mut buf = [0u8; 4096];
                 let n = stream.read(&mut buf).unwrap_or(0);
                 let req = String::from_utf8_lossy(&buf[..n]);
-                let path = req
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("/")
-                    .trim_start_matches('/')
-                    .to_string();
+                let path = req.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
                 let reply = match std::fs::read(fixture(&path)) {
                     Ok(body) => {
-                        let mut r = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .into_bytes();
+                        let mut r =
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                                .into_bytes();
                         r.extend(body);
                         r
                     }
-                    Err(_) => {
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                            .to_vec()
-                    }
+                    Err(_) => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
                 };
                 let _ = stream.write_all(&reply);
             });

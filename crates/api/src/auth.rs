@@ -29,9 +29,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     match state.store.find_active_key(&hash).await {
         Ok(Some(record)) if record.hash.as_slice().ct_eq(&hash[..]).into() => {
             tracing::Span::current().record("account", record.account_id);
-            Ok(Caller {
-                account_id: record.account_id,
-            })
+            Ok(Caller { account_id: record.account_id })
         }
         Ok(_) => Err(reply::error(&ApiError::new(ErrorCode::AuthFailed))),
         Err(e) => Err(reply::internal(ErrorCode::SystemError, e)),

@@ -18,14 +18,8 @@ use axum::Router;
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/v1/video_template_generation",
-            post(routes::tasks::create_task),
-        )
-        .route(
-            "/v1/query/video_template_generation",
-            get(routes::tasks::query_task),
-        )
+        .route("/v1/video_template_generation", post(routes::tasks::create_task))
+        .route("/v1/query/video_template_generation", get(routes::tasks::query_task))
         .route("/files/videos/{file}", get(routes::files::download_video))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))

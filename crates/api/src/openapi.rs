@@ -34,10 +34,7 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearerAuth",
             SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("API key (sk-api-...)"))
-                    .build(),
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("API key (sk-api-...)")).build(),
             ),
         );
     }

@@ -16,19 +16,13 @@ pub struct BaseResp {
 
 impl BaseResp {
     pub fn success() -> Self {
-        BaseResp {
-            status_code: 0,
-            status_msg: ErrorCode::Success.message().into(),
-        }
+        BaseResp { status_code: 0, status_msg: ErrorCode::Success.message().into() }
     }
 }
 
 impl From<&ApiError> for BaseResp {
     fn from(e: &ApiError) -> Self {
-        BaseResp {
-            status_code: e.code.code(),
-            status_msg: e.message.clone(),
-        }
+        BaseResp { status_code: e.code.code(), status_msg: e.message.clone() }
     }
 }
 
@@ -54,13 +48,7 @@ pub fn error(e: &ApiError) -> Response {
 }
 
 fn error_with_status(status: StatusCode, e: &ApiError) -> Response {
-    json(
-        status,
-        e.code.code(),
-        ErrorBody {
-            base_resp: e.into(),
-        },
-    )
+    json(status, e.code.code(), ErrorBody { base_resp: e.into() })
 }
 
 /// An unexpected failure while handling a request: logged in full, answered
@@ -71,15 +59,9 @@ pub fn internal(code: ErrorCode, detail: impl std::fmt::Display) -> Response {
 }
 
 pub async fn unknown_endpoint_404() -> Response {
-    error_with_status(
-        StatusCode::NOT_FOUND,
-        &ApiError::invalid("unknown endpoint"),
-    )
+    error_with_status(StatusCode::NOT_FOUND, &ApiError::invalid("unknown endpoint"))
 }
 
 pub async fn unknown_endpoint_405() -> Response {
-    error_with_status(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &ApiError::invalid("unknown endpoint"),
-    )
+    error_with_status(StatusCode::METHOD_NOT_ALLOWED, &ApiError::invalid("unknown endpoint"))
 }

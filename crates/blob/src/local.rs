@@ -19,7 +19,9 @@ impl LocalBlobStore {
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
         let rel = Path::new(key);
         let ok = !key.is_empty()
-            && rel.components().all(|c| matches!(c, Component::Normal(s) if s.to_str().is_some_and(|s| !s.starts_with('.'))));
+            && rel
+                .components()
+                .all(|c| matches!(c, Component::Normal(s) if s.to_str().is_some_and(|s| !s.starts_with('.'))));
         if !ok {
             return Err(BlobError::InvalidKey(key.to_string()));
         }
@@ -31,19 +33,14 @@ impl LocalBlobStore {
             if source.kind() == std::io::ErrorKind::NotFound {
                 BlobError::NotFound(key.to_string())
             } else {
-                BlobError::Io {
-                    key: key.to_string(),
-                    source,
-                }
+                BlobError::Io { key: key.to_string(), source }
             }
         }
     }
 
     async fn ensure_parent(path: &Path, key: &str) -> Result<(), BlobError> {
         if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(Self::io(key))?;
+            tokio::fs::create_dir_all(parent).await.map_err(Self::io(key))?;
         }
         Ok(())
     }
@@ -65,10 +62,7 @@ impl BlobStore for LocalBlobStore {
             f.sync_all()
         })
         .await
-        .map_err(|e| BlobError::Io {
-            key: key.to_string(),
-            source: std::io::Error::other(e),
-        })?
+        .map_err(|e| BlobError::Io { key: key.to_string(), source: std::io::Error::other(e) })?
         .map_err(Self::io(key))?;
         tokio::fs::rename(&tmp, &path).await.map_err(Self::io(key))
     }
@@ -80,27 +74,23 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, BlobError> {
-        tokio::fs::read(self.path(key)?)
-            .await
-            .map_err(Self::io(key))
+        tokio::fs::read(self.path(key)?).await.map_err(Self::io(key))
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_file(self.path(key)?).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BlobError::Io {
-                key: key.to_string(),
-                source: e,
-            }),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(BlobError::Io { key: key.to_string(), source: e })
+            }
             _ => Ok(()),
         }
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_dir_all(self.path(prefix)?).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BlobError::Io {
-                key: prefix.to_string(),
-                source: e,
-            }),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(BlobError::Io { key: prefix.to_string(), source: e })
+            }
             _ => Ok(()),
         }
     }
@@ -117,11 +107,7 @@ impl BlobStore for LocalBlobStore {
 fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]
@@ -140,17 +126,11 @@ mod tests {
         assert!(s.local_path("videos/1.mp4").unwrap().exists());
         s.delete("videos/1.mp4").await.unwrap();
         s.delete("videos/1.mp4").await.unwrap();
-        assert!(matches!(
-            s.get_bytes("videos/1.mp4").await,
-            Err(BlobError::NotFound(_))
-        ));
+        assert!(matches!(s.get_bytes("videos/1.mp4").await, Err(BlobError::NotFound(_))));
         s.delete_prefix("inputs/1").await.unwrap();
         assert!(!dir.path().join("inputs/1").exists());
         for bad in ["../x", "/etc/passwd", "a/../../b", "", ".tmp/x"] {
-            assert!(
-                matches!(s.put_bytes(bad, b"x").await, Err(BlobError::InvalidKey(_))),
-                "{bad}"
-            );
+            assert!(matches!(s.put_bytes(bad, b"x").await, Err(BlobError::InvalidKey(_))), "{bad}");
         }
     }
 }

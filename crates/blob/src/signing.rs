@@ -23,10 +23,7 @@ pub struct UrlSigner {
 
 impl UrlSigner {
     pub fn new(secret: Vec<u8>, public_base: &str) -> Self {
-        UrlSigner {
-            secret,
-            public_base: public_base.trim_end_matches('/').to_string(),
-        }
+        UrlSigner { secret, public_base: public_base.trim_end_matches('/').to_string() }
     }
 
     fn sign(&self, task_id: &str, expires: i64) -> String {
@@ -39,21 +36,11 @@ impl UrlSigner {
 
     /// The download URL of a task's video, valid until `expires` (Unix seconds).
     pub fn video_url(&self, task_id: &str, expires: i64) -> String {
-        format!(
-            "{}/files/videos/{task_id}.mp4?expires={expires}&sig={}",
-            self.public_base,
-            self.sign(task_id, expires)
-        )
+        format!("{}/files/videos/{task_id}.mp4?expires={expires}&sig={}", self.public_base, self.sign(task_id, expires))
     }
 
     /// Checks a presented signature (constant time) and expiry.
-    pub fn verify(
-        &self,
-        task_id: &str,
-        expires: i64,
-        sig: &str,
-        now_secs: i64,
-    ) -> Result<(), SignatureError> {
+    pub fn verify(&self, task_id: &str, expires: i64, sig: &str, now_secs: i64) -> Result<(), SignatureError> {
         let want = self.sign(task_id, expires);
         if want.as_bytes().ct_eq(sig.as_bytes()).unwrap_u8() != 1 {
             return Err(SignatureError::Bad);
@@ -76,16 +63,10 @@ mod tests {
         assert!(url.starts_with("http://h:1/files/videos/123.mp4?expires=1000&sig="));
         let sig = url.rsplit("sig=").next().unwrap();
         assert_eq!(s.verify("123", 1000, sig, 999), Ok(()));
-        assert_eq!(
-            s.verify("123", 1000, sig, 1001),
-            Err(SignatureError::Expired)
-        );
+        assert_eq!(s.verify("123", 1000, sig, 1001), Err(SignatureError::Expired));
         assert_eq!(s.verify("124", 1000, sig, 999), Err(SignatureError::Bad));
         assert_eq!(s.verify("123", 1001, sig, 999), Err(SignatureError::Bad));
         let other = UrlSigner::new(b"other".to_vec(), "http://h:1");
-        assert_eq!(
-            other.verify("123", 1000, sig, 999),
-            Err(SignatureError::Bad)
-        );
+        assert_eq!(other.verify("123", 1000, sig, 999), Err(SignatureError::Bad));
     }
 }

@@ -101,33 +101,25 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError {
-            code,
-            message: code.message().to_string(),
-        }
+        ApiError { code, message: code.message().to_string() }
     }
 
     /// `2013 invalid params, <detail>`.
     pub fn invalid(detail: impl fmt::Display) -> Self {
-        ApiError {
-            code: ErrorCode::InvalidParams,
-            message: format!("invalid params, {detail}"),
-        }
+        ApiError { code: ErrorCode::InvalidParams, message: format!("invalid params, {detail}") }
     }
 
     /// `<standard message>, <detail>` for codes other than 2013.
     pub fn with_detail(code: ErrorCode, detail: impl fmt::Display) -> Self {
-        ApiError {
-            code,
-            message: format!("{}, {detail}", code.message()),
-        }
+        ApiError { code, message: format!("{}, {detail}", code.message()) }
     }
 
     /// 1004 for a request without a usable `Authorization: Bearer` header.
     pub fn missing_key() -> Self {
         ApiError {
             code: ErrorCode::AuthFailed,
-            message: "login fail: Please carry the API secret key in the 'Authorization' field of the request header".into(),
+            message: "login fail: Please carry the API secret key in the 'Authorization' field of the request header"
+                .into(),
         }
     }
 

@@ -16,10 +16,7 @@ pub struct IdGenerator {
 
 impl IdGenerator {
     pub fn new(node: u64) -> Self {
-        IdGenerator {
-            node: node % 1000,
-            state: Mutex::new((0, 0)),
-        }
+        IdGenerator { node: node % 1000, state: Mutex::new((0, 0)) }
     }
 
     pub fn next_id(&self) -> String {

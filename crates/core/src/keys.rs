@@ -15,10 +15,7 @@ pub fn generate_key() -> String {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     use base64::Engine;
-    format!(
-        "{KEY_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-    )
+    format!("{KEY_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
 }
 
 pub fn hash_key(key: &str) -> [u8; 32] {
@@ -32,14 +29,7 @@ pub fn key_id(hash: &[u8; 32]) -> String {
 
 /// What a person sees in `keys list`: the prefix and last 4 characters.
 pub fn key_hint(key: &str) -> String {
-    let tail: String = key
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     let head: String = key.chars().take(KEY_PREFIX.len()).collect();
     format!("{head}…{tail}")
 }
@@ -76,8 +66,7 @@ pub fn parse_bearer(header: Option<&[u8]>) -> BearerKey<'_> {
         return BearerKey::Missing; // e.g. "Bearerx": another scheme
     }
     let key = rest.trim_matches([' ', '\t']);
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x21..=0x7e).contains(&b))
-    {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return BearerKey::Malformed;
     }
     BearerKey::Key(key)
@@ -94,13 +83,8 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with(KEY_PREFIX));
         assert_eq!(a.len(), KEY_PREFIX.len() + 43);
-        assert!(a[KEY_PREFIX.len()..]
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-        assert_eq!(
-            parse_bearer(Some(format!("Bearer {a}").as_bytes())),
-            BearerKey::Key(&a)
-        );
+        assert!(a[KEY_PREFIX.len()..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_eq!(parse_bearer(Some(format!("Bearer {a}").as_bytes())), BearerKey::Key(&a));
     }
 
     #[test]
@@ -111,18 +95,12 @@ mod tests {
         assert_eq!(parse_bearer(Some(b"bEaReR sk-x")), BearerKey::Key("sk-x"));
         assert_eq!(parse_bearer(Some(b"Bearer")), BearerKey::Malformed);
         assert_eq!(parse_bearer(Some(b"Bearer    ")), BearerKey::Malformed);
-        assert_eq!(
-            parse_bearer(Some("Bearer sk-\u{e9}".as_bytes())),
-            BearerKey::Malformed
-        );
+        assert_eq!(parse_bearer(Some("Bearer sk-\u{e9}".as_bytes())), BearerKey::Malformed);
         assert_eq!(parse_bearer(Some(b"Bearer a b")), BearerKey::Malformed);
         let long = format!("Bearer {}", "a".repeat(1025));
         assert_eq!(parse_bearer(Some(long.as_bytes())), BearerKey::Malformed);
         let max = format!("Bearer {}", "a".repeat(1024));
-        assert!(matches!(
-            parse_bearer(Some(max.as_bytes())),
-            BearerKey::Key(_)
-        ));
+        assert!(matches!(parse_bearer(Some(max.as_bytes())), BearerKey::Key(_)));
     }
 
     #[test]

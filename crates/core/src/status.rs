@@ -15,12 +15,8 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] = [
-        TaskStatus::Preparing,
-        TaskStatus::Processing,
-        TaskStatus::Success,
-        TaskStatus::Fail,
-    ];
+    pub const ALL: [TaskStatus; 4] =
+        [TaskStatus::Preparing, TaskStatus::Processing, TaskStatus::Success, TaskStatus::Fail];
 
     /// The exact wire spelling used by the query endpoint.
     pub const fn as_str(self) -> &'static str {
@@ -49,10 +45,7 @@ impl TaskStatus {
 
     /// The states a task may be in just before becoming `next`.
     pub fn predecessors(next: TaskStatus) -> Vec<TaskStatus> {
-        TaskStatus::ALL
-            .into_iter()
-            .filter(|s| s.can_become(next))
-            .collect()
+        TaskStatus::ALL.into_iter().filter(|s| s.can_become(next)).collect()
     }
 }
 
@@ -69,10 +62,7 @@ pub struct UnknownStatus(pub String);
 impl FromStr for TaskStatus {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaskStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_string()))
+        TaskStatus::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| UnknownStatus(s.to_string()))
     }
 }
 
@@ -83,19 +73,10 @@ mod tests {
 
     #[test]
     fn allowed_transitions_are_exactly_the_documented_ones() {
-        let allowed = [
-            (Preparing, Processing),
-            (Preparing, Fail),
-            (Processing, Success),
-            (Processing, Fail),
-        ];
+        let allowed = [(Preparing, Processing), (Preparing, Fail), (Processing, Success), (Processing, Fail)];
         for from in TaskStatus::ALL {
             for to in TaskStatus::ALL {
-                assert_eq!(
-                    from.can_become(to),
-                    allowed.contains(&(from, to)),
-                    "{from} -> {to}"
-                );
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from} -> {to}");
             }
         }
     }

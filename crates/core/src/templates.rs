@@ -57,15 +57,9 @@ const OFFICIAL_JSON: &str = include_str!("../templates.json");
 impl Catalogue {
     /// The 22 official templates.
     pub fn official() -> Self {
-        let file: CatalogueFile = serde_json::from_str(OFFICIAL_JSON)
-            .expect("embedded templates.json is valid (checked by tests)");
-        Catalogue {
-            by_id: file
-                .templates
-                .into_iter()
-                .map(|t| (t.id.clone(), t))
-                .collect(),
-        }
+        let file: CatalogueFile =
+            serde_json::from_str(OFFICIAL_JSON).expect("embedded templates.json is valid (checked by tests)");
+        Catalogue { by_id: file.templates.into_iter().map(|t| (t.id.clone(), t)).collect() }
     }
 
     pub fn get(&self, id: &str) -> Option<&Template> {
@@ -97,16 +91,8 @@ mod tests {
             assert_eq!(t.id.len(), 18, "{}", t.id);
             assert!(t.media_min <= t.media_max);
             // Required text slots come first, so slot i is filled by text_inputs[i].
-            let first_optional = t
-                .text_slots
-                .iter()
-                .position(|s| !s.required)
-                .unwrap_or(t.text_slots.len());
-            assert!(
-                t.text_slots[first_optional..].iter().all(|s| !s.required),
-                "{}",
-                t.id
-            );
+            let first_optional = t.text_slots.iter().position(|s| !s.required).unwrap_or(t.text_slots.len());
+            assert!(t.text_slots[first_optional..].iter().all(|s| !s.required), "{}", t.id);
         }
         let run = c.get("393769180141805569").unwrap();
         assert_eq!((run.media_min, run.text_min(), run.text_max()), (1, 1, 1));

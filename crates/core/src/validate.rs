@@ -30,69 +30,37 @@ pub struct CreateRequest<'a> {
 }
 
 /// Parses and validates a create body against the catalogue.
-pub fn validate_create<'a>(
-    body: &[u8],
-    catalogue: &'a Catalogue,
-) -> Result<CreateRequest<'a>, ApiError> {
-    let root: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::invalid("request body is not valid JSON"))?;
-    let obj = root
-        .as_object()
-        .ok_or_else(|| ApiError::invalid("request body must be a JSON object"))?;
+pub fn validate_create<'a>(body: &[u8], catalogue: &'a Catalogue) -> Result<CreateRequest<'a>, ApiError> {
+    let root: Value = serde_json::from_slice(body).map_err(|_| ApiError::invalid("request body is not valid JSON"))?;
+    let obj = root.as_object().ok_or_else(|| ApiError::invalid("request body must be a JSON object"))?;
 
     let template_id = match obj.get("template_id") {
         None | Some(Value::Null) => return Err(ApiError::invalid("template_id is required")),
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            return Err(ApiError::invalid("template_id is required"))
-        }
+        Some(Value::String(s)) if s.trim().is_empty() => return Err(ApiError::invalid("template_id is required")),
         Some(Value::String(s)) => s.trim(),
         Some(_) => return Err(ApiError::invalid("template_id must be a string")),
     };
-    let template = catalogue.get(template_id).ok_or_else(|| {
-        ApiError::invalid(format!("unknown template_id {}", clip(template_id, 40)))
-    })?;
+    let template = catalogue
+        .get(template_id)
+        .ok_or_else(|| ApiError::invalid(format!("unknown template_id {}", clip(template_id, 40))))?;
 
     let text_items = items(obj.get("text_inputs"), "text_inputs")?;
-    check_count(
-        "text_inputs",
-        text_items.len(),
-        template.text_min(),
-        template.text_max(),
-    )?;
-    let texts = text_items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| text_value(item, i))
-        .collect::<Result<Vec<_>, _>>()?;
+    check_count("text_inputs", text_items.len(), template.text_min(), template.text_max())?;
+    let texts = text_items.iter().enumerate().map(|(i, item)| text_value(item, i)).collect::<Result<Vec<_>, _>>()?;
 
     let media_items = items(obj.get("media_inputs"), "media_inputs")?;
-    check_count(
-        "media_inputs",
-        media_items.len(),
-        template.media_min,
-        template.media_max,
-    )?;
-    let media = media_items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| media_value(item, i))
-        .collect::<Result<Vec<_>, _>>()?;
+    check_count("media_inputs", media_items.len(), template.media_min, template.media_max)?;
+    let media = media_items.iter().enumerate().map(|(i, item)| media_value(item, i)).collect::<Result<Vec<_>, _>>()?;
 
     let callback_url = match obj.get("callback_url") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            http_url(s.trim())
-                .ok_or_else(|| ApiError::invalid("callback_url must be an http or https URL"))?,
-        ),
+        Some(Value::String(s)) => {
+            Some(http_url(s.trim()).ok_or_else(|| ApiError::invalid("callback_url must be an http or https URL"))?)
+        }
         Some(_) => return Err(ApiError::invalid("callback_url must be a string")),
     };
 
-    Ok(CreateRequest {
-        template,
-        texts,
-        media,
-        callback_url,
-    })
+    Ok(CreateRequest { template, texts, media, callback_url })
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -115,40 +83,28 @@ fn items<'v>(v: Option<&'v Value>, field: &str) -> Result<&'v [Value], ApiError>
 fn check_count(field: &str, got: usize, min: usize, max: usize) -> Result<(), ApiError> {
     if got < min {
         let noun = if min == 1 { "item" } else { "items" };
-        return Err(ApiError::invalid(format!(
-            "{field}: template needs {min} {noun}, got {got}"
-        )));
+        return Err(ApiError::invalid(format!("{field}: template needs {min} {noun}, got {got}")));
     }
     if got > max {
-        return Err(ApiError::invalid(format!(
-            "{field}: too many items (max {max})"
-        )));
+        return Err(ApiError::invalid(format!("{field}: too many items (max {max})")));
     }
     Ok(())
 }
 
 /// The `value` string of `field[i]`.
 fn item_value<'v>(item: &'v Value, field: &str, i: usize) -> Result<&'v str, ApiError> {
-    let obj = item
-        .as_object()
-        .ok_or_else(|| ApiError::invalid(format!("{field}[{i}] must be an object")))?;
+    let obj = item.as_object().ok_or_else(|| ApiError::invalid(format!("{field}[{i}] must be an object")))?;
     match obj.get("value") {
-        None | Some(Value::Null) => {
-            Err(ApiError::invalid(format!("{field}[{i}].value is required")))
-        }
+        None | Some(Value::Null) => Err(ApiError::invalid(format!("{field}[{i}].value is required"))),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(ApiError::invalid(format!(
-            "{field}[{i}].value must be a string"
-        ))),
+        Some(_) => Err(ApiError::invalid(format!("{field}[{i}].value must be a string"))),
     }
 }
 
 fn text_value(item: &Value, i: usize) -> Result<String, ApiError> {
     let text = item_value(item, "text_inputs", i)?.trim();
     if text.is_empty() {
-        return Err(ApiError::invalid(format!(
-            "text_inputs[{i}].value is empty"
-        )));
+        return Err(ApiError::invalid(format!("text_inputs[{i}].value is empty")));
     }
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
@@ -176,23 +132,16 @@ fn is_invisible(c: char) -> bool {
 fn media_value(item: &Value, i: usize) -> Result<MediaValue, ApiError> {
     let raw = item_value(item, "media_inputs", i)?.trim();
     if raw.is_empty() {
-        return Err(ApiError::invalid(format!(
-            "media_inputs[{i}].value is empty"
-        )));
+        return Err(ApiError::invalid(format!("media_inputs[{i}].value is empty")));
     }
     if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
-        return parse_data_url(raw)
-            .map_err(|why| ApiError::invalid(format!("media_inputs[{i}]: {why}")));
+        return parse_data_url(raw).map_err(|why| ApiError::invalid(format!("media_inputs[{i}]: {why}")));
     }
     let url = http_url(raw).ok_or_else(|| {
-        ApiError::invalid(format!(
-            "media_inputs[{i}].value must be an http(s) URL or a data:image/...;base64 URL"
-        ))
+        ApiError::invalid(format!("media_inputs[{i}].value must be an http(s) URL or a data:image/...;base64 URL"))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(ApiError::invalid(format!(
-            "media_inputs[{i}]: URLs with credentials are not allowed"
-        )));
+        return Err(ApiError::invalid(format!("media_inputs[{i}]: URLs with credentials are not allowed")));
     }
     Ok(MediaValue::Url(url))
 }
@@ -209,9 +158,7 @@ pub fn http_url(s: &str) -> Option<url::Url> {
 /// Parses `data:image/<type>[;param]*;base64,<payload>`.
 pub fn parse_data_url(s: &str) -> Result<MediaValue, &'static str> {
     let rest = &s[5..];
-    let (meta, payload) = rest
-        .split_once(',')
-        .ok_or("data URL has no ',' before its data")?;
+    let (meta, payload) = rest.split_once(',').ok_or("data URL has no ',' before its data")?;
     let mut parts = meta.split(';');
     let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     if !mime.starts_with("image/") || mime.len() == "image/".len() {
@@ -228,9 +175,7 @@ pub fn parse_data_url(s: &str) -> Result<MediaValue, &'static str> {
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    let bytes = engine
-        .decode(&cleaned)
-        .map_err(|_| "data URL has invalid base64")?;
+    let bytes = engine.decode(&cleaned).map_err(|_| "data URL has invalid base64")?;
     if bytes.is_empty() {
         return Err("data URL is empty");
     }
@@ -260,32 +205,18 @@ mod tests {
         let req = check(&body).unwrap();
         assert_eq!(req.template.id, RUN);
         assert_eq!(req.texts, vec!["狮子"]);
-        assert!(
-            matches!(&req.media[0], MediaValue::Url(u) if u.host_str() == Some("cdn.example.com"))
-        );
+        assert!(matches!(&req.media[0], MediaValue::Url(u) if u.host_str() == Some("cdn.example.com")));
         assert!(req.callback_url.is_none());
     }
 
     #[test]
     fn body_and_template_errors() {
         assert_eq!(msg("{"), "invalid params, request body is not valid JSON");
-        assert_eq!(
-            msg("[]"),
-            "invalid params, request body must be a JSON object"
-        );
+        assert_eq!(msg("[]"), "invalid params, request body must be a JSON object");
         assert_eq!(msg("{}"), "invalid params, template_id is required");
-        assert_eq!(
-            msg(r#"{"template_id":null}"#),
-            "invalid params, template_id is required"
-        );
-        assert_eq!(
-            msg(r#"{"template_id":123}"#),
-            "invalid params, template_id must be a string"
-        );
-        assert_eq!(
-            msg(r#"{"template_id":"123"}"#),
-            "invalid params, unknown template_id 123"
-        );
+        assert_eq!(msg(r#"{"template_id":null}"#), "invalid params, template_id is required");
+        assert_eq!(msg(r#"{"template_id":123}"#), "invalid params, template_id must be a string");
+        assert_eq!(msg(r#"{"template_id":"123"}"#), "invalid params, unknown template_id 123");
     }
 
     #[test]
@@ -303,26 +234,15 @@ mod tests {
             m(r#""text_inputs":[{"value":"  "}],"media_inputs":[{"value":"https://a.b/c.jpg"}]"#),
             "invalid params, text_inputs[0].value is empty"
         );
-        assert_eq!(
-            m(r#""text_inputs":"x""#),
-            "invalid params, text_inputs must be an array"
-        );
-        assert_eq!(
-            m(r#""text_inputs":[{"value":1}]"#),
-            "invalid params, text_inputs[0].value must be a string"
-        );
-        assert_eq!(
-            m(r#""text_inputs":[{"value":"x"}]"#),
-            "invalid params, media_inputs: template needs 1 item, got 0"
-        );
+        assert_eq!(m(r#""text_inputs":"x""#), "invalid params, text_inputs must be an array");
+        assert_eq!(m(r#""text_inputs":[{"value":1}]"#), "invalid params, text_inputs[0].value must be a string");
+        assert_eq!(m(r#""text_inputs":[{"value":"x"}]"#), "invalid params, media_inputs: template needs 1 item, got 0");
         assert_eq!(
             m(r#""text_inputs":[{"value":"x"}],"media_inputs":[{"value":"ftp://a.b/c.jpg"}]"#),
             "invalid params, media_inputs[0].value must be an http(s) URL or a data:image/...;base64 URL"
         );
         assert_eq!(
-            m(
-                r#""text_inputs":[{"value":"x"}],"media_inputs":[{"value":"https://u:p@a.b/c.jpg"}]"#
-            ),
+            m(r#""text_inputs":[{"value":"x"}],"media_inputs":[{"value":"https://u:p@a.b/c.jpg"}]"#),
             "invalid params, media_inputs[0]: URLs with credentials are not allowed"
         );
         assert_eq!(
@@ -333,9 +253,7 @@ mod tests {
         );
         let long = "字".repeat(501);
         assert_eq!(
-            m(&format!(
-                r#""text_inputs":[{{"value":"{long}"}}],"media_inputs":[{{"value":"https://a.b/c.jpg"}}]"#
-            )),
+            m(&format!(r#""text_inputs":[{{"value":"{long}"}}],"media_inputs":[{{"value":"https://a.b/c.jpg"}}]"#)),
             "invalid params, text_inputs[0].value is too long (501 characters, max 500)"
         );
     }
@@ -351,27 +269,22 @@ mod tests {
     #[test]
     fn nulls_are_absent_and_art_fonts_takes_one_or_two() {
         assert!(check(r#"{"template_id":"393881433990066176","media_inputs":[{"value":"http://x.y/z"}],"text_inputs":null,"callback_url":null}"#).is_ok());
+        assert!(check(r#"{"template_id":"394875727173492739","text_inputs":[{"value":"OCEAN waves"}]}"#).is_ok());
+        assert!(check(r#"{"template_id":"394875727173492739","text_inputs":[{"value":"OCEAN"},{"value":"waves"}]}"#)
+            .is_ok());
         assert!(check(
-            r#"{"template_id":"394875727173492739","text_inputs":[{"value":"OCEAN waves"}]}"#
+            r#"{"template_id":"394875727173492739","text_inputs":[{"value":"a"},{"value":"b"},{"value":"c"}]}"#
         )
-        .is_ok());
-        assert!(check(r#"{"template_id":"394875727173492739","text_inputs":[{"value":"OCEAN"},{"value":"waves"}]}"#).is_ok());
-        assert!(check(r#"{"template_id":"394875727173492739","text_inputs":[{"value":"a"},{"value":"b"},{"value":"c"}]}"#).is_err());
+        .is_err());
     }
 
     #[test]
     fn data_urls() {
         assert_eq!(
             parse_data_url("data:image/png;base64,iVBORw0KGgo=").unwrap(),
-            MediaValue::Data {
-                mime: "image/png".into(),
-                bytes: vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10]
-            }
+            MediaValue::Data { mime: "image/png".into(), bytes: vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10] }
         );
-        assert!(
-            parse_data_url("data:image/png;base64,iVBORw0KGgo").is_ok(),
-            "unpadded base64 is fine"
-        );
+        assert!(parse_data_url("data:image/png;base64,iVBORw0KGgo").is_ok(), "unpadded base64 is fine");
         assert_eq!(
             parse_data_url("data:text/plain;base64,aGk=").unwrap_err(),
             "data URL must have an image MIME type (data:image/...;base64,...)"
@@ -380,13 +293,7 @@ mod tests {
             parse_data_url("data:image/png,abc").unwrap_err(),
             "data URL must be base64-encoded (data:image/...;base64,...)"
         );
-        assert_eq!(
-            parse_data_url("data:image/png;base64,@@@").unwrap_err(),
-            "data URL has invalid base64"
-        );
-        assert_eq!(
-            parse_data_url("data:image/png;base64").unwrap_err(),
-            "data URL has no ',' before its data"
-        );
+        assert_eq!(parse_data_url("data:image/png;base64,@@@").unwrap_err(), "data URL has invalid base64");
+        assert_eq!(parse_data_url("data:image/png;base64").unwrap_err(), "data URL has no ',' before its data");
     }
 }

@@ -49,33 +49,22 @@ pub fn refusal_reason(ip: IpAddr) -> Option<IpClass> {
 fn v4_reason(ip: Ipv4Addr) -> Option<IpClass> {
     let o = ip.octets();
     let n = u32::from(ip);
-    let within = |base: [u8; 4], bits: u32| {
-        n >> (32 - bits) == u32::from(Ipv4Addr::from(base)) >> (32 - bits)
-    };
+    let within = |base: [u8; 4], bits: u32| n >> (32 - bits) == u32::from(Ipv4Addr::from(base)) >> (32 - bits);
     Some(match () {
         _ if ip == Ipv4Addr::new(169, 254, 169, 254) => IpClass::CloudMetadata,
         _ if ip.is_broadcast() => IpClass::Broadcast,
         _ if o[0] == 0 => IpClass::Unspecified,
         _ if o[0] == 127 => IpClass::Loopback,
-        _ if within([10, 0, 0, 0], 8)
-            || within([172, 16, 0, 0], 12)
-            || within([192, 168, 0, 0], 16) =>
-        {
+        _ if within([10, 0, 0, 0], 8) || within([172, 16, 0, 0], 12) || within([192, 168, 0, 0], 16) => {
             IpClass::Private
         }
         _ if within([169, 254, 0, 0], 16) => IpClass::LinkLocal,
         _ if within([100, 64, 0, 0], 10) => IpClass::SharedCgnat,
         _ if within([224, 0, 0, 0], 4) => IpClass::Multicast,
-        _ if within([240, 0, 0, 0], 4)
-            || within([192, 0, 0, 0], 24)
-            || within([198, 18, 0, 0], 15) =>
-        {
+        _ if within([240, 0, 0, 0], 4) || within([192, 0, 0, 0], 24) || within([198, 18, 0, 0], 15) => {
             IpClass::Reserved
         }
-        _ if within([192, 0, 2, 0], 24)
-            || within([198, 51, 100, 0], 24)
-            || within([203, 0, 113, 0], 24) =>
-        {
+        _ if within([192, 0, 2, 0], 24) || within([198, 51, 100, 0], 24) || within([203, 0, 113, 0], 24) => {
             IpClass::Documentation
         }
         _ => return None,
@@ -84,14 +73,8 @@ fn v4_reason(ip: Ipv4Addr) -> Option<IpClass> {
 
 fn v6_reason(ip: Ipv6Addr) -> Option<IpClass> {
     let s = ip.segments();
-    let embedded_v4 = |hi: usize| {
-        Ipv4Addr::new(
-            (s[hi] >> 8) as u8,
-            s[hi] as u8,
-            (s[hi + 1] >> 8) as u8,
-            s[hi + 1] as u8,
-        )
-    };
+    let embedded_v4 =
+        |hi: usize| Ipv4Addr::new((s[hi] >> 8) as u8, s[hi] as u8, (s[hi + 1] >> 8) as u8, s[hi + 1] as u8);
     if ip.is_unspecified() {
         return Some(IpClass::Unspecified);
     }
@@ -100,16 +83,10 @@ fn v6_reason(ip: Ipv6Addr) -> Option<IpClass> {
     }
     // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, deprecated)
     if s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0) {
-        return v4_reason(embedded_v4(6)).or(if s[5] == 0 {
-            Some(IpClass::Reserved)
-        } else {
-            None
-        });
+        return v4_reason(embedded_v4(6)).or(if s[5] == 0 { Some(IpClass::Reserved) } else { None });
     }
     // NAT64 64:ff9b::/96 and 64:ff9b:1::/48
-    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4])
-        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
-    {
+    if s[0] == 0x64 && s[1] == 0xff9b && (s[2..6] == [0; 4] || s[2] == 1) {
         return v4_reason(embedded_v4(6));
     }
     // 6to4 2002:a.b.c.d::/48
@@ -207,13 +184,9 @@ mod tests {
         ] {
             assert_eq!(r(ip), Some(class), "{ip}");
         }
-        for ip in [
-            "2606:4700:4700::1111",
-            "2a00:1450:4001::200e",
-            "::ffff:8.8.8.8",
-            "64:ff9b::808:808",
-            "2002:808:808::",
-        ] {
+        for ip in
+            ["2606:4700:4700::1111", "2a00:1450:4001::200e", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::"]
+        {
             assert_eq!(r(ip), None, "{ip}");
         }
     }
@@ -237,10 +210,7 @@ mod tests {
             ] {
                 let ip = Ipv4Addr::from(base | (x >> bits));
                 assert!(refusal_reason(IpAddr::V4(ip)).is_some(), "{ip}");
-                assert!(
-                    refusal_reason(IpAddr::V6(ip.to_ipv6_mapped())).is_some(),
-                    "{ip} mapped"
-                );
+                assert!(refusal_reason(IpAddr::V6(ip.to_ipv6_mapped())).is_some(), "{ip} mapped");
             }
         }
     }

@@ -38,26 +38,15 @@ pub enum FetchError {
 
 /// Looks up the addresses of a host. Replaceable so tests can play DNS.
 pub trait HostResolver: Send + Sync + 'static {
-    fn lookup(
-        &self,
-        host: String,
-    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
+    fn lookup(&self, host: String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
 }
 
 /// The operating system's resolver.
 pub struct SystemResolver;
 
 impl HostResolver for SystemResolver {
-    fn lookup(
-        &self,
-        host: String,
-    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
-        Box::pin(async move {
-            Ok(tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .map(|a| a.ip())
-                .collect())
-        })
+    fn lookup(&self, host: String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) })
     }
 }
 
@@ -94,12 +83,7 @@ struct Refused {
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} resolves to a refused {} address",
-            self.host,
-            self.class.as_str()
-        )
+        write!(f, "{} resolves to a refused {} address", self.host, self.class.as_str())
     }
 }
 impl std::error::Error for Refused {}
@@ -120,8 +104,7 @@ impl reqwest::dns::Resolve for GuardedDns {
         Box::pin(async move {
             let addrs = lookup.await?;
             let checked = check_addrs(&host, &addrs, allow_private)?;
-            let iter: reqwest::dns::Addrs =
-                Box::new(checked.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            let iter: reqwest::dns::Addrs = Box::new(checked.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(iter)
         })
     }
@@ -137,10 +120,7 @@ fn check_addrs(
     }
     if !allow_private {
         if let Some(class) = addrs.iter().find_map(|ip| refusal_reason(*ip)) {
-            return Err(Box::new(Refused {
-                host: host.to_string(),
-                class,
-            }));
+            return Err(Box::new(Refused { host: host.to_string(), class }));
         }
     }
     Ok(addrs.to_vec())
@@ -158,18 +138,11 @@ pub fn check_url_at_create(url: &Url, allow_private: bool) -> Result<(), FetchEr
     if allow_private {
         return Ok(());
     }
-    let refused = |host: String, class: IpClass| FetchError::RefusedAddress {
-        host,
-        reason: class.as_str(),
-    };
+    let refused = |host: String, class: IpClass| FetchError::RefusedAddress { host, reason: class.as_str() };
     match url.host() {
         None => Err(FetchError::BadScheme),
-        Some(Host::Ipv4(ip)) => {
-            refusal_reason(IpAddr::V4(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c)))
-        }
-        Some(Host::Ipv6(ip)) => {
-            refusal_reason(IpAddr::V6(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c)))
-        }
+        Some(Host::Ipv4(ip)) => refusal_reason(IpAddr::V4(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c))),
+        Some(Host::Ipv6(ip)) => refusal_reason(IpAddr::V6(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c))),
         Some(Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             if d == "localhost" || d.ends_with(".localhost") {
@@ -193,19 +166,13 @@ impl Fetcher {
         Self::with_resolver(config, Arc::new(SystemResolver))
     }
 
-    pub fn with_resolver(
-        config: FetchConfig,
-        resolver: Arc<dyn HostResolver>,
-    ) -> Result<Self, FetchError> {
+    pub fn with_resolver(config: FetchConfig, resolver: Arc<dyn HostResolver>) -> Result<Self, FetchError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .no_proxy()
             .user_agent(concat!("videoagent/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedDns {
-                inner: resolver,
-                allow_private: config.allow_private,
-            }))
+            .dns_resolver(Arc::new(GuardedDns { inner: resolver, allow_private: config.allow_private }))
             .build()
             .map_err(|e| FetchError::Body(format!("HTTP client setup failed: {e}")))?;
         Ok(Fetcher { client, config })
@@ -229,12 +196,7 @@ impl Fetcher {
         let mut redirects = 0;
         loop {
             check_url_at_create(&url, self.config.allow_private)?;
-            let resp = self
-                .client
-                .get(url.clone())
-                .send()
-                .await
-                .map_err(|e| send_error(&url, &e))?;
+            let resp = self.client.get(url.clone()).send().await.map_err(|e| send_error(&url, &e))?;
             let status = resp.status();
             if status.is_redirection() {
                 redirects += 1;
@@ -280,18 +242,14 @@ fn send_error(url: &Url, e: &reqwest::Error) -> FetchError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
         if let Some(r) = err.downcast_ref::<Refused>() {
-            return FetchError::RefusedAddress {
-                host: r.host.clone(),
-                reason: r.class.as_str(),
-            };
+            return FetchError::RefusedAddress { host: r.host.clone(), reason: r.class.as_str() };
         }
         source = err.source();
     }
     if e.is_timeout() {
         FetchError::Connect(format!("{host} (timed out)"))
     } else if e.is_connect() {
-        let dns =
-            format!("{e:?}").contains("dns error") || format!("{e:?}").contains("no addresses");
+        let dns = format!("{e:?}").contains("dns error") || format!("{e:?}").contains("no addresses");
         if dns {
             FetchError::Resolve(host)
         } else {
@@ -308,10 +266,7 @@ mod tests {
 
     struct FixedResolver(Vec<IpAddr>);
     impl HostResolver for FixedResolver {
-        fn lookup(
-            &self,
-            _host: String,
-        ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
+        fn lookup(&self, _host: String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
             let v = self.0.clone();
             Box::pin(async move { Ok(v) })
         }
@@ -320,16 +275,9 @@ mod tests {
     /// Answers a public address first and loopback afterwards (DNS rebinding).
     struct Rebinding(std::sync::atomic::AtomicUsize);
     impl HostResolver for Rebinding {
-        fn lookup(
-            &self,
-            _host: String,
-        ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
+        fn lookup(&self, _host: String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
             let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let ip: IpAddr = if n == 0 {
-                "8.8.8.8".parse().unwrap()
-            } else {
-                "127.0.0.1".parse().unwrap()
-            };
+            let ip: IpAddr = if n == 0 { "8.8.8.8".parse().unwrap() } else { "127.0.0.1".parse().unwrap() };
             Box::pin(async move { Ok(vec![ip]) })
         }
     }
@@ -350,26 +298,11 @@ mod tests {
             "http://[::ffff:192.168.0.1]/x",
             "http://0x7f000001/x",
         ] {
-            assert!(
-                matches!(
-                    check_url_at_create(&u(bad), false),
-                    Err(FetchError::RefusedAddress { .. })
-                ),
-                "{bad}"
-            );
-            assert!(
-                check_url_at_create(&u(bad), true).is_ok(),
-                "{bad} allowed by switch"
-            );
+            assert!(matches!(check_url_at_create(&u(bad), false), Err(FetchError::RefusedAddress { .. })), "{bad}");
+            assert!(check_url_at_create(&u(bad), true).is_ok(), "{bad} allowed by switch");
         }
-        assert_eq!(
-            check_url_at_create(&u("https://a:b@example.com/"), true),
-            Err(FetchError::Credentials)
-        );
-        assert_eq!(
-            check_url_at_create(&u("ftp://example.com/"), true),
-            Err(FetchError::BadScheme)
-        );
+        assert_eq!(check_url_at_create(&u("https://a:b@example.com/"), true), Err(FetchError::Credentials));
+        assert_eq!(check_url_at_create(&u("ftp://example.com/"), true), Err(FetchError::BadScheme));
     }
 
     #[test]
@@ -384,22 +317,10 @@ mod tests {
     /// any connection is made (no traffic leaves the machine).
     #[tokio::test]
     async fn resolver_hook_refuses_private_answers() {
-        let resolver = Arc::new(FixedResolver(vec![
-            "8.8.8.8".parse().unwrap(),
-            "192.168.1.10".parse().unwrap(),
-        ]));
+        let resolver = Arc::new(FixedResolver(vec!["8.8.8.8".parse().unwrap(), "192.168.1.10".parse().unwrap()]));
         let f = Fetcher::with_resolver(FetchConfig::default(), resolver).unwrap();
-        let err = f
-            .get_bytes(&Url::parse("http://images.example/x.jpg").unwrap())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err,
-            FetchError::RefusedAddress {
-                host: "images.example".into(),
-                reason: "private"
-            }
-        );
+        let err = f.get_bytes(&Url::parse("http://images.example/x.jpg").unwrap()).await.unwrap_err();
+        assert_eq!(err, FetchError::RefusedAddress { host: "images.example".into(), reason: "private" });
     }
 
     /// The DNS guard's decision is per lookup and the connection uses the
@@ -407,16 +328,9 @@ mod tests {
     #[tokio::test]
     async fn rebinding_second_answer_is_refused() {
         let resolver = Arc::new(Rebinding(Default::default()));
-        let dns = GuardedDns {
-            inner: resolver,
-            allow_private: false,
-        };
+        let dns = GuardedDns { inner: resolver, allow_private: false };
         use reqwest::dns::Resolve;
-        let first: Vec<SocketAddr> = dns
-            .resolve("h.example".parse().unwrap())
-            .await
-            .unwrap()
-            .collect();
+        let first: Vec<SocketAddr> = dns.resolve("h.example".parse().unwrap()).await.unwrap().collect();
         assert_eq!(first[0].ip().to_string(), "8.8.8.8");
         let second = dns.resolve("h.example".parse().unwrap()).await;
         assert!(second.is_err());

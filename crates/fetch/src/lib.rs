@@ -8,6 +8,4 @@ mod classify;
 mod fetcher;
 
 pub use classify::{refusal_reason, IpClass};
-pub use fetcher::{
-    check_url_at_create, FetchConfig, FetchError, Fetcher, HostResolver, SystemResolver,
-};
+pub use fetcher::{check_url_at_create, FetchConfig, FetchError, Fetcher, HostResolver, SystemResolver};

@@ -18,12 +18,7 @@ pub struct ImageRules {
 
 impl Default for ImageRules {
     fn default() -> Self {
-        ImageRules {
-            max_bytes: 20 * 1024 * 1024,
-            min_short_side: 300,
-            max_side: 16384,
-            max_pixels: 100_000_000,
-        }
+        ImageRules { max_bytes: 20 * 1024 * 1024, min_short_side: 300, max_side: 16384, max_pixels: 100_000_000 }
     }
 }
 
@@ -92,36 +87,20 @@ pub fn check(bytes: &[u8], rules: &ImageRules) -> Result<ImageInfo, MediaError> 
         return Err(MediaError::TooLarge(bytes.len()));
     }
     let format = sniff(bytes)?;
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|_| MediaError::Corrupt)?;
-    if width > rules.max_side
-        || height > rules.max_side
-        || u64::from(width) * u64::from(height) > rules.max_pixels
-    {
-        return Err(MediaError::TooManyPixels(
-            width,
-            height,
-            rules.max_side,
-            rules.max_pixels,
-        ));
+    let (width, height) =
+        ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(|_| MediaError::Corrupt)?;
+    if width > rules.max_side || height > rules.max_side || u64::from(width) * u64::from(height) > rules.max_pixels {
+        return Err(MediaError::TooManyPixels(width, height, rules.max_side, rules.max_pixels));
     }
     if width.min(height) <= rules.min_short_side {
-        return Err(MediaError::ShortSide(
-            width.min(height),
-            rules.min_short_side,
-        ));
+        return Err(MediaError::ShortSide(width.min(height), rules.min_short_side));
     }
     // Inclusive 2:5..5:2 in integers: 2h <= 5w and 2w <= 5h.
     let (w, h) = (u64::from(width), u64::from(height));
     if 2 * h > 5 * w || 2 * w > 5 * h {
         return Err(MediaError::AspectRatio(width, height));
     }
-    Ok(ImageInfo {
-        format,
-        width,
-        height,
-    })
+    Ok(ImageInfo { format, width, height })
 }
 
 /// Checks the rules, then decodes strictly: a file whose data ends early is
@@ -138,9 +117,7 @@ pub fn decode(bytes: &[u8], rules: &ImageRules) -> Result<RgbImage, MediaError> 
     limits.max_alloc = Some(rules.max_pixels * 4 + 64 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| MediaError::Corrupt)?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| MediaError::Corrupt)?;
     img.apply_orientation(orientation);
     Ok(flatten_on_white(img))
@@ -177,8 +154,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
         std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
@@ -202,18 +178,9 @@ mod tests {
             assert!(img.width() > 300 && img.height() > 300, "{ok}");
         }
         let err = |name: &str| decode(&fixture(name), &rules).unwrap_err().to_string();
-        assert_eq!(
-            err("short_side_300.jpg"),
-            "short side 300 px, must be greater than 300 px"
-        );
-        assert_eq!(
-            err("ratio_narrower_than_2x5.jpg"),
-            "aspect ratio 399x1000 outside 2:5..5:2"
-        );
-        assert_eq!(
-            err("ratio_wider_than_5x2.jpg"),
-            "aspect ratio 1000x399 outside 2:5..5:2"
-        );
+        assert_eq!(err("short_side_300.jpg"), "short side 300 px, must be greater than 300 px");
+        assert_eq!(err("ratio_narrower_than_2x5.jpg"), "aspect ratio 399x1000 outside 2:5..5:2");
+        assert_eq!(err("ratio_wider_than_5x2.jpg"), "aspect ratio 1000x399 outside 2:5..5:2");
         assert_eq!(err("format_gif.gif"), "unsupported image format gif");
         assert_eq!(err("truncated.jpg"), "image data is truncated or corrupt");
         assert!(err("bomb_40000x40000_header.png").starts_with("image is 40000x40000 px"));
@@ -227,22 +194,13 @@ mod tests {
         assert_eq!(rotated.dimensions(), (480, 640));
         let alpha = decode(&fixture("alpha.png"), &rules).unwrap();
         let corner = alpha.get_pixel(0, 0);
-        assert!(
-            corner.0.iter().all(|&c| c > 245),
-            "transparent corner becomes white: {corner:?}"
-        );
+        assert!(corner.0.iter().all(|&c| c > 245), "transparent corner becomes white: {corner:?}");
     }
 
     #[test]
     fn size_limit_is_exclusive() {
-        let rules = ImageRules {
-            max_bytes: 100,
-            ..ImageRules::default()
-        };
+        let rules = ImageRules { max_bytes: 100, ..ImageRules::default() };
         assert_eq!(check(&[0u8; 100], &rules), Err(MediaError::TooLarge(100)));
-        assert_eq!(
-            check(&[0u8; 99], &rules),
-            Err(MediaError::UnsupportedFormat("unknown"))
-        );
+        assert_eq!(check(&[0u8; 99], &rules), Err(MediaError::UnsupportedFormat("unknown")));
     }
 }

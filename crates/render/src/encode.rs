@@ -2,9 +2,7 @@
 
 use crate::RenderError;
 use muxide::api::{Muxer, MuxerBuilder, VideoCodec};
-use openh264::encoder::{
-    BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode,
-};
+use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
 use openh264::OpenH264API;
 use std::fs::File;
@@ -27,17 +25,9 @@ pub struct VideoEncoder {
 }
 
 impl VideoEncoder {
-    pub fn create(
-        path: &Path,
-        width: u32,
-        height: u32,
-        fps: u32,
-        bitrate: u32,
-    ) -> Result<Self, RenderError> {
+    pub fn create(path: &Path, width: u32, height: u32, fps: u32, bitrate: u32) -> Result<Self, RenderError> {
         if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 {
-            return Err(RenderError::Input(format!(
-                "frame size {width}x{height} must be even and non-zero"
-            )));
+            return Err(RenderError::Input(format!("frame size {width}x{height} must be even and non-zero")));
         }
         let config = EncoderConfig::new()
             .bitrate(BitRate::from_bps(bitrate))
@@ -72,30 +62,18 @@ impl VideoEncoder {
     pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), RenderError> {
         let (w, h) = (self.width as usize, self.height as usize);
         if rgb.len() != w * h * 3 {
-            return Err(RenderError::Input(format!(
-                "frame has {} bytes, expected {}",
-                rgb.len(),
-                w * h * 3
-            )));
+            return Err(RenderError::Input(format!("frame has {} bytes, expected {}", rgb.len(), w * h * 3)));
         }
         self.yuv.read_rgb8(RgbSliceU8::new(rgb, (w, h)));
-        let bitstream = self
-            .encoder
-            .encode(&self.yuv)
-            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        let bitstream = self.encoder.encode(&self.yuv).map_err(|e| RenderError::Encode(e.to_string()))?;
         let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
         self.packet.clear();
         bitstream.write_vec(&mut self.packet);
         if self.packet.is_empty() {
-            return Err(RenderError::Encode(format!(
-                "encoder skipped frame {}",
-                self.frames
-            )));
+            return Err(RenderError::Encode(format!("encoder skipped frame {}", self.frames)));
         }
         let pts = self.frames as f64 / f64::from(self.fps);
-        self.muxer
-            .write_video(pts, &self.packet, keyframe)
-            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        self.muxer.write_video(pts, &self.packet, keyframe).map_err(|e| RenderError::Encode(e.to_string()))?;
         self.frames += 1;
         Ok(())
     }
@@ -104,15 +82,10 @@ impl VideoEncoder {
     pub fn finish(self) -> Result<u64, RenderError> {
         let frames = self.frames;
         let mut muxer = self.muxer;
-        muxer
-            .finish_in_place()
-            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        muxer.finish_in_place().map_err(|e| RenderError::Encode(e.to_string()))?;
         let mut writer = muxer.into_writer();
         std::io::Write::flush(&mut writer)?;
-        writer
-            .into_inner()
-            .map_err(|e| RenderError::Io(e.into_error()))?
-            .sync_all()?;
+        writer.into_inner().map_err(|e| RenderError::Io(e.into_error()))?.sync_all()?;
         Ok(frames)
     }
 }

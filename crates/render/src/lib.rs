@@ -56,10 +56,8 @@ pub enum RenderError {
 
 /// Something that can make the video of a task.
 pub trait Renderer: Send + Sync {
-    fn render(
-        &self,
-        job: &RenderJob,
-        out: &Path,
-        ctl: &RenderControl<'_>,
-    ) -> Result<RenderSummary, RenderError>;
+    /// Renders the whole video into `out` (an MP4 file).
+    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError>;
+    /// Renders the single frame shown at `secs` (previews and stills).
+    fn render_frame(&self, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError>;
 }

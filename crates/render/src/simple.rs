@@ -47,12 +47,7 @@ fn smoothstep(p: f32) -> f32 {
 }
 
 impl Renderer for SimpleRenderer {
-    fn render(
-        &self,
-        job: &RenderJob,
-        out: &Path,
-        ctl: &RenderControl<'_>,
-    ) -> Result<RenderSummary, RenderError> {
+    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError> {
         let (w, h) = canvas_for(job);
         let scene = Scene::new(job, w, h);
         let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
@@ -67,12 +62,21 @@ impl Renderer for SimpleRenderer {
             (ctl.progress)(i + 1, frames);
         }
         encoder.finish()?;
-        Ok(RenderSummary {
-            width: w,
-            height: h,
-            fps: SIMPLE_FPS,
-            frames,
-        })
+        Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames })
+    }
+
+    fn render_frame(&self, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError> {
+        let (w, h) = canvas_for(job);
+        let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
+        let index = (secs.max(0.0) * f64::from(SIMPLE_FPS)).round() as u32;
+        if index >= frames {
+            return Err(RenderError::Input(format!(
+                "time {secs} s is past the end of the {SIMPLE_DURATION_SECS} s video"
+            )));
+        }
+        let mut frame = vec![0u8; (w * h * 3) as usize];
+        Scene::new(job, w, h).draw(index, frames, &mut frame);
+        Ok(RgbImage::from_raw(w, h, frame).expect("frame buffer has the canvas size"))
     }
 }
 
@@ -97,8 +101,8 @@ impl Scene {
                 let big_w = (rect.2 as f32 * ZOOM_END).ceil() as u32;
                 let big_h = (rect.3 as f32 * ZOOM_END).ceil() as u32;
                 let photo = image::imageops::resize(img, big_w, big_h, FilterType::Lanczos3);
-                let caption = (!text.is_empty())
-                    .then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
+                let caption =
+                    (!text.is_empty()).then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
                 Scene {
                     w,
                     h,
@@ -109,25 +113,9 @@ impl Scene {
                 }
             }
             None => {
-                let title = if text.is_empty() {
-                    job.template_name.clone()
-                } else {
-                    text
-                };
-                let caption = Some(render_text(
-                    &title,
-                    h.min(w) as f32 * 0.12,
-                    w as f32 * 0.8,
-                    4,
-                ));
-                Scene {
-                    w,
-                    h,
-                    background: Vec::new(),
-                    photo: None,
-                    caption,
-                    title_card: true,
-                }
+                let title = if text.is_empty() { job.template_name.clone() } else { text };
+                let caption = Some(render_text(&title, h.min(w) as f32 * 0.12, w as f32 * 0.8, 4));
+                Scene { w, h, background: Vec::new(), photo: None, caption, title_card: true }
             }
         }
     }
@@ -151,33 +139,23 @@ impl Scene {
             let sx = photo.width() as f32 / dw;
             let sy = photo.height() as f32 / dh;
             let (bx0, by0) = (x0.floor() as i32 - BORDER, y0.floor() as i32 - BORDER);
-            let (bx1, by1) = (
-                (x0 + dw).ceil() as i32 + BORDER,
-                (y0 + dh).ceil() as i32 + BORDER,
-            );
-            frame
-                .par_chunks_mut(row_bytes)
-                .enumerate()
-                .for_each(|(y, row)| {
-                    let y = y as i32;
-                    if y < by0 || y >= by1 {
-                        return;
+            let (bx1, by1) = ((x0 + dw).ceil() as i32 + BORDER, (y0 + dh).ceil() as i32 + BORDER);
+            frame.par_chunks_mut(row_bytes).enumerate().for_each(|(y, row)| {
+                let y = y as i32;
+                if y < by0 || y >= by1 {
+                    return;
+                }
+                for x in bx0.max(0)..bx1.min(self.w as i32) {
+                    let px = &mut row[(x * 3) as usize..(x * 3 + 3) as usize];
+                    let u = (x as f32 + 0.5 - x0) * sx - 0.5;
+                    let v = (y as f32 + 0.5 - y0) * sy - 0.5;
+                    if u < -0.5 || v < -0.5 || u > photo.width() as f32 - 0.5 || v > photo.height() as f32 - 0.5 {
+                        px.copy_from_slice(&[250, 248, 240]); // the white print border
+                    } else {
+                        px.copy_from_slice(&bilinear(photo, u, v));
                     }
-                    for x in bx0.max(0)..bx1.min(self.w as i32) {
-                        let px = &mut row[(x * 3) as usize..(x * 3 + 3) as usize];
-                        let u = (x as f32 + 0.5 - x0) * sx - 0.5;
-                        let v = (y as f32 + 0.5 - y0) * sy - 0.5;
-                        if u < -0.5
-                            || v < -0.5
-                            || u > photo.width() as f32 - 0.5
-                            || v > photo.height() as f32 - 0.5
-                        {
-                            px.copy_from_slice(&[250, 248, 240]); // the white print border
-                        } else {
-                            px.copy_from_slice(&bilinear(photo, u, v));
-                        }
-                    }
-                });
+                }
+            });
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -196,37 +174,15 @@ impl Scene {
                     frame,
                     self.w,
                     self.h,
-                    (
-                        left - 2 * pad,
-                        top - pad,
-                        mask.width as i32 + 4 * pad,
-                        mask.height as i32 + 2 * pad,
-                    ),
+                    (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad),
                     [0, 0, 0],
                     0.55 * appear,
                 );
             }
             let shadow = (self.h.min(self.w) / 240).max(2) as i32;
-            blend_mask(
-                frame,
-                self.w,
-                self.h,
-                mask,
-                left + shadow,
-                top + shadow,
-                [0, 0, 0],
-                0.6 * appear,
-            );
-            blend_mask(
-                frame,
-                self.w,
-                self.h,
-                mask,
-                left,
-                top,
-                [255, 255, 255],
-                appear,
-            );
+            let (w, h) = (self.w, self.h);
+            blend_mask(frame, (w, h), mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear));
+            blend_mask(frame, (w, h), mask, (left, top), ([255, 255, 255], appear));
         }
     }
 
@@ -234,16 +190,8 @@ impl Scene {
     fn draw_gradient(&self, t: f32, frame: &mut [u8]) {
         let (w, h) = (self.w as usize, self.h as usize);
         let phase = t * 0.35;
-        let top = [
-            40.0 + 30.0 * phase.sin(),
-            30.0,
-            90.0 + 40.0 * (phase * 0.7).cos(),
-        ];
-        let bottom = [
-            200.0 + 40.0 * (phase * 0.9).sin(),
-            90.0 + 30.0 * phase.cos(),
-            60.0,
-        ];
+        let top = [40.0 + 30.0 * phase.sin(), 30.0, 90.0 + 40.0 * (phase * 0.7).cos()];
+        let bottom = [200.0 + 40.0 * (phase * 0.9).sin(), 90.0 + 30.0 * phase.cos(), 60.0];
         let spots: Vec<(f32, f32, f32)> = (0..5)
             .map(|k| {
                 let k = k as f32;
@@ -252,25 +200,22 @@ impl Scene {
                 (x, y, h.min(w) as f32 * (0.12 + 0.04 * k))
             })
             .collect();
-        frame
-            .par_chunks_mut(w * 3)
-            .enumerate()
-            .for_each(|(y, row)| {
-                let g = y as f32 / h as f32;
-                let base = [0, 1, 2].map(|c| top[c] * (1.0 - g) + bottom[c] * g);
-                for x in 0..w {
-                    let mut light = 0.0;
-                    for &(sx, sy, r) in &spots {
-                        let d2 = ((x as f32 - sx).powi(2) + (y as f32 - sy).powi(2)) / (r * r);
-                        if d2 < 1.0 {
-                            light += (1.0 - d2) * (1.0 - d2) * 40.0;
-                        }
-                    }
-                    for c in 0..3 {
-                        row[x * 3 + c] = (base[c] + light).clamp(0.0, 255.0) as u8;
+        frame.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+            let g = y as f32 / h as f32;
+            let base = [0, 1, 2].map(|c| top[c] * (1.0 - g) + bottom[c] * g);
+            for x in 0..w {
+                let mut light = 0.0;
+                for &(sx, sy, r) in &spots {
+                    let d2 = ((x as f32 - sx).powi(2) + (y as f32 - sy).powi(2)) / (r * r);
+                    if d2 < 1.0 {
+                        light += (1.0 - d2) * (1.0 - d2) * 40.0;
                     }
                 }
-            });
+                for c in 0..3 {
+                    row[x * 3 + c] = (base[c] + light).clamp(0.0, 255.0) as u8;
+                }
+            }
+        });
     }
 }
 
@@ -294,20 +239,9 @@ fn bilinear(img: &RgbImage, u: f32, v: f32) -> [u8; 3] {
 fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     let s = (w as f32 / img.width() as f32).max(h as f32 / img.height() as f32);
     let (cw, ch) = ((w as f32 / s) as u32, (h as f32 / s) as u32);
-    let crop = image::imageops::crop_imm(
-        img,
-        (img.width() - cw) / 2,
-        (img.height() - ch) / 2,
-        cw.max(1),
-        ch.max(1),
-    )
-    .to_image();
-    let small = image::imageops::resize(
-        &crop,
-        (w / 16).max(1),
-        (h / 16).max(1),
-        FilterType::Triangle,
-    );
+    let crop = image::imageops::crop_imm(img, (img.width() - cw) / 2, (img.height() - ch) / 2, cw.max(1), ch.max(1))
+        .to_image();
+    let small = image::imageops::resize(&crop, (w / 16).max(1), (h / 16).max(1), FilterType::Triangle);
     let small = image::imageops::blur(&small, 2.0);
     let mut big = image::imageops::resize(&small, w, h, FilterType::Triangle);
     for p in big.pixels_mut() {
@@ -318,14 +252,7 @@ fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     big.into_raw()
 }
 
-fn fill_rect(
-    frame: &mut [u8],
-    w: u32,
-    h: u32,
-    (x, y, rw, rh): (i32, i32, i32, i32),
-    color: [u8; 3],
-    alpha: f32,
-) {
+fn fill_rect(frame: &mut [u8], w: u32, h: u32, (x, y, rw, rh): (i32, i32, i32, i32), color: [u8; 3], alpha: f32) {
     let a = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
     for yy in y.max(0)..(y + rh).min(h as i32) {
         for xx in x.max(0)..(x + rw).min(w as i32) {
@@ -337,15 +264,13 @@ fn fill_rect(
     }
 }
 
+/// Blends `color` through `mask` (scaled by `alpha`) with its top-left at `(left, top)`.
 fn blend_mask(
     frame: &mut [u8],
-    w: u32,
-    h: u32,
+    (w, h): (u32, u32),
     mask: &TextMask,
-    left: i32,
-    top: i32,
-    color: [u8; 3],
-    alpha: f32,
+    (left, top): (i32, i32),
+    (color, alpha): ([u8; 3], f32),
 ) {
     let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
     for my in 0..mask.height as i32 {
@@ -364,8 +289,7 @@ fn blend_mask(
             }
             let i = ((y as u32 * w + x as u32) * 3) as usize;
             for c in 0..3 {
-                frame[i + c] =
-                    ((frame[i + c] as u32 * (255 - a) + color[c] as u32 * a) / 255) as u8;
+                frame[i + c] = ((frame[i + c] as u32 * (255 - a) + color[c] as u32 * a) / 255) as u8;
             }
         }
     }
@@ -399,10 +323,7 @@ mod tests {
     fn cancel_stops_the_render() {
         let dir = tempfile::tempdir().unwrap();
         let cancel = AtomicBool::new(true);
-        let ctl = RenderControl {
-            cancel: &cancel,
-            progress: &|_, _| {},
-        };
+        let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {} };
         let r = SimpleRenderer.render(&job(vec![], &["hi"]), &dir.path().join("o.mp4"), &ctl);
         assert!(matches!(r, Err(RenderError::Cancelled)));
     }
@@ -410,34 +331,18 @@ mod tests {
     #[test]
     fn renders_are_deterministic() {
         let dir = tempfile::tempdir().unwrap();
-        let img = RgbImage::from_fn(640, 480, |x, y| {
-            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
-        });
+        let img =
+            RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
         let cancel = AtomicBool::new(false);
         let done = std::sync::atomic::AtomicU32::new(0);
         let progress = |d: u32, _t: u32| done.store(d, Ordering::Relaxed);
-        let ctl = RenderControl {
-            cancel: &cancel,
-            progress: &progress,
-        };
+        let ctl = RenderControl { cancel: &cancel, progress: &progress };
         let a = dir.path().join("a.mp4");
         let b = dir.path().join("b.mp4");
-        let s = SimpleRenderer
-            .render(&job(vec![img.clone()], &["Lion"]), &a, &ctl)
-            .unwrap();
-        assert_eq!(
-            s,
-            RenderSummary {
-                width: 1280,
-                height: 720,
-                fps: 25,
-                frames: 150
-            }
-        );
+        let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();
+        assert_eq!(s, RenderSummary { width: 1280, height: 720, fps: 25, frames: 150 });
         assert_eq!(done.load(Ordering::Relaxed), 150);
-        SimpleRenderer
-            .render(&job(vec![img], &["Lion"]), &b, &ctl)
-            .unwrap();
+        SimpleRenderer.render(&job(vec![img], &["Lion"]), &b, &ctl).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     }
 }

@@ -39,11 +39,7 @@ fn wrap(text: &str, px: f32, max_w: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
         if line_width(&candidate, px) <= max_w {
             line = candidate;
             continue;
@@ -78,12 +74,7 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
     lines.truncate(max_lines.max(1));
     let f = font().as_scaled(PxScale::from(size));
     let line_h = (f.ascent() - f.descent() + f.line_gap()).ceil();
-    let width = lines
-        .iter()
-        .map(|l| line_width(l, size))
-        .fold(1.0f32, f32::max)
-        .ceil() as u32
-        + 4;
+    let width = lines.iter().map(|l| line_width(l, size)).fold(1.0f32, f32::max).ceil() as u32 + 4;
     let height = (line_h * lines.len() as f32).ceil() as u32 + 4;
     let mut alpha = vec![0u8; (width * height) as usize];
     for (i, line) in lines.iter().enumerate() {
@@ -112,11 +103,7 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
             prev = Some(id);
         }
     }
-    TextMask {
-        width,
-        height,
-        alpha,
-    }
+    TextMask { width, height, alpha }
 }
 
 #[cfg(test)]

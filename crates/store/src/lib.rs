@@ -74,12 +74,7 @@ pub trait TaskStore: Send + Sync {
     async fn insert_task(&self, task: &NewTask) -> Result<()>;
     /// A task of `account_id` created after `created_after` (tasks older than
     /// the retention window are invisible even before the sweeper deletes them).
-    async fn get_task(
-        &self,
-        account_id: i64,
-        id: &str,
-        created_after: i64,
-    ) -> Result<Option<TaskRecord>>;
+    async fn get_task(&self, account_id: i64, id: &str, created_after: i64) -> Result<Option<TaskRecord>>;
     /// Deletes up to `limit` finished tasks created at or before `created_before`
     /// and returns them, so their blobs can be removed. Unfinished tasks are
     /// left alone until they finish.
@@ -97,24 +92,11 @@ pub trait Queue: Send + Sync {
     /// expired) and leases it to `worker` until `now + lease_ms`.
     async fn claim(&self, worker: &str, lease_ms: i64, now: i64) -> Result<Option<TaskRecord>>;
     /// Extends the lease; `false` if `worker` no longer holds it.
-    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64)
-        -> Result<bool>;
+    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64) -> Result<bool>;
     /// Moves a held task to `Processing`, storing its prepared inputs.
-    async fn start_processing(
-        &self,
-        task_id: &str,
-        worker: &str,
-        inputs: &TaskInputs,
-        now: i64,
-    ) -> Result<bool>;
+    async fn start_processing(&self, task_id: &str, worker: &str, inputs: &TaskInputs, now: i64) -> Result<bool>;
     /// Finishes a held task; `false` if the lease was lost (nothing changes).
-    async fn complete(
-        &self,
-        task_id: &str,
-        worker: &str,
-        outcome: &Outcome,
-        now: i64,
-    ) -> Result<bool>;
+    async fn complete(&self, task_id: &str, worker: &str, outcome: &Outcome, now: i64) -> Result<bool>;
     /// Gives a held task back without counting a lost attempt (graceful shutdown).
     async fn release(&self, task_id: &str, worker: &str) -> Result<()>;
     /// Clears every lease (used when this process is known to be the only one

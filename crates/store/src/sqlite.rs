@@ -1,13 +1,9 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
-use crate::{
-    KeyRecord, KeyStore, NewKey, NewTask, Outcome, Queue, Result, Store, StoreError, TaskRecord,
-    TaskStore,
-};
+use crate::{KeyRecord, KeyStore, NewKey, NewTask, Outcome, Queue, Result, Store, StoreError, TaskRecord, TaskStore};
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::Row;
 use std::path::Path;
@@ -55,8 +51,7 @@ CREATE TABLE nodes (
 );
 "#];
 
-const TASK_COLUMNS: &str =
-    "id, account_id, template_id, inputs, callback_url, status, error_code, error_msg, \
+const TASK_COLUMNS: &str = "id, account_id, template_id, inputs, callback_url, status, error_code, error_msg, \
      video_key, created_at, updated_at, attempts";
 
 #[derive(Clone)]
@@ -90,10 +85,7 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions) -> Result<Self> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         let store = SqliteStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -101,14 +93,10 @@ impl SqliteStore {
 
     async fn migrate(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut *tx)
-            .await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -126,12 +114,9 @@ fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
         template_id: row.try_get("template_id")?,
-        inputs: serde_json::from_str(&inputs)
-            .map_err(|e| StoreError::Corrupt(format!("task inputs: {e}")))?,
+        inputs: serde_json::from_str(&inputs).map_err(|e| StoreError::Corrupt(format!("task inputs: {e}")))?,
         callback_url: row.try_get("callback_url")?,
-        status: status
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+        status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
         error_code: row.try_get("error_code")?,
         error_msg: row.try_get("error_msg")?,
         video_key: row.try_get("video_key")?,
@@ -147,11 +132,7 @@ fn inputs_json(inputs: &TaskInputs) -> String {
 
 /// `'Preparing','Processing'`: SQL list of states a task may leave for `to`.
 fn from_states(to: TaskStatus) -> String {
-    TaskStatus::predecessors(to)
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(",")
+    TaskStatus::predecessors(to).iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",")
 }
 
 #[async_trait]
@@ -174,12 +155,7 @@ impl TaskStore for SqliteStore {
         Ok(())
     }
 
-    async fn get_task(
-        &self,
-        account_id: i64,
-        id: &str,
-        created_after: i64,
-    ) -> Result<Option<TaskRecord>> {
+    async fn get_task(&self, account_id: i64, id: &str, created_after: i64) -> Result<Option<TaskRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ? AND account_id = ? AND created_at > ?"
         ))
@@ -205,9 +181,7 @@ impl TaskStore for SqliteStore {
     }
 
     async fn count_by_status(&self) -> Result<Vec<(TaskStatus, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status").fetch_all(&self.pool).await?;
         let mut counts: Vec<(TaskStatus, i64)> = TaskStatus::ALL.iter().map(|s| (*s, 0)).collect();
         for row in rows {
             let status: String = row.try_get("status")?;
@@ -241,13 +215,7 @@ impl Queue for SqliteStore {
         row.as_ref().map(task_from_row).transpose()
     }
 
-    async fn heartbeat(
-        &self,
-        task_id: &str,
-        worker: &str,
-        lease_ms: i64,
-        now: i64,
-    ) -> Result<bool> {
+    async fn heartbeat(&self, task_id: &str, worker: &str, lease_ms: i64, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE tasks SET lease_expires_at = ?
              WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ('Preparing', 'Processing')",
@@ -261,13 +229,7 @@ impl Queue for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn start_processing(
-        &self,
-        task_id: &str,
-        worker: &str,
-        inputs: &TaskInputs,
-        now: i64,
-    ) -> Result<bool> {
+    async fn start_processing(&self, task_id: &str, worker: &str, inputs: &TaskInputs, now: i64) -> Result<bool> {
         let done = sqlx::query(&format!(
             "UPDATE tasks SET status = 'Processing', inputs = ?, updated_at = ?
              WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ({})",
@@ -283,13 +245,7 @@ impl Queue for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn complete(
-        &self,
-        task_id: &str,
-        worker: &str,
-        outcome: &Outcome,
-        now: i64,
-    ) -> Result<bool> {
+    async fn complete(&self, task_id: &str, worker: &str, outcome: &Outcome, now: i64) -> Result<bool> {
         let to = outcome.status();
         let (code, msg, video) = match outcome {
             Outcome::Success { video_key } => (None, None, Some(video_key.as_str())),
@@ -350,19 +306,18 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
     })
 }
 
-const KEY_SELECT: &str = "SELECT k.id, k.account_id, a.name AS account_name, k.name, k.hint, k.key_hash, k.created_at, k.revoked_at
+const KEY_SELECT: &str =
+    "SELECT k.id, k.account_id, a.name AS account_name, k.name, k.hint, k.key_hash, k.created_at, k.revoked_at
      FROM api_keys k JOIN accounts a ON a.id = k.account_id";
 
 #[async_trait]
 impl KeyStore for SqliteStore {
     async fn create_account(&self, name: &str, now: i64) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (name, created_at) VALUES (?, ?) RETURNING id",
-        )
-        .bind(name)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO accounts (name, created_at) VALUES (?, ?) RETURNING id")
+            .bind(name)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(id)
     }
 
@@ -375,10 +330,8 @@ impl KeyStore for SqliteStore {
     }
 
     async fn account_exists(&self, id: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE id = ?")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE id = ?").bind(id).fetch_one(&self.pool).await?;
         Ok(n > 0)
     }
 
@@ -399,38 +352,29 @@ impl KeyStore for SqliteStore {
     }
 
     async fn find_active_key(&self, hash: &[u8; 32]) -> Result<Option<KeyRecord>> {
-        let row = sqlx::query(&format!(
-            "{KEY_SELECT} WHERE k.key_hash = ? AND k.revoked_at IS NULL"
-        ))
-        .bind(&hash[..])
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(&format!("{KEY_SELECT} WHERE k.key_hash = ? AND k.revoked_at IS NULL"))
+            .bind(&hash[..])
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(key_from_row).transpose()
     }
 
     async fn list_keys(&self) -> Result<Vec<KeyRecord>> {
-        let rows = sqlx::query(&format!("{KEY_SELECT} ORDER BY k.created_at, k.id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!("{KEY_SELECT} ORDER BY k.created_at, k.id")).fetch_all(&self.pool).await?;
         rows.iter().map(key_from_row).collect()
     }
 
     async fn revoke_key(&self, id: &str, now: i64) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn count_active_keys(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetch_one(&self.pool).await?)
     }
 }
 
@@ -457,9 +401,7 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(&dir.path().join("db.sqlite"))
-            .await
-            .unwrap();
+        let s = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
         (dir, s)
     }
 
@@ -468,10 +410,7 @@ mod tests {
             id: id.into(),
             account_id: account,
             template_id: "393769180141805569".into(),
-            inputs: TaskInputs {
-                texts: vec!["狮子".into()],
-                media: vec![MediaRef::Url("https://x.y/z".into())],
-            },
+            inputs: TaskInputs { texts: vec!["狮子".into()], media: vec![MediaRef::Url("https://x.y/z".into())] },
             callback_url: None,
             created_at: now,
         }
@@ -480,71 +419,36 @@ mod tests {
     #[tokio::test]
     async fn task_round_trip_and_account_isolation() {
         let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 1000))
-            .await
-            .unwrap();
-        let got = s
-            .get_task(1, "100000000000000001", 0)
-            .await
-            .unwrap()
-            .unwrap();
+        s.insert_task(&task("100000000000000001", 1, 1000)).await.unwrap();
+        let got = s.get_task(1, "100000000000000001", 0).await.unwrap().unwrap();
         assert_eq!(got.status, TaskStatus::Preparing);
         assert_eq!(got.inputs.texts, vec!["狮子"]);
-        assert!(s
-            .get_task(2, "100000000000000001", 0)
-            .await
-            .unwrap()
-            .is_none());
-        assert!(
-            s.get_task(1, "100000000000000001", 1000)
-                .await
-                .unwrap()
-                .is_none(),
-            "expired is hidden"
-        );
+        assert!(s.get_task(2, "100000000000000001", 0).await.unwrap().is_none());
+        assert!(s.get_task(1, "100000000000000001", 1000).await.unwrap().is_none(), "expired is hidden");
     }
 
     #[tokio::test]
     async fn lease_rules() {
         let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 0))
-            .await
-            .unwrap();
+        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
         let t = s.claim("w1", 1000, 10).await.unwrap().unwrap();
         assert_eq!(t.attempts, 1);
-        assert!(
-            s.claim("w2", 1000, 20).await.unwrap().is_none(),
-            "held task is not claimable"
-        );
+        assert!(s.claim("w2", 1000, 20).await.unwrap().is_none(), "held task is not claimable");
         assert!(s.heartbeat(&t.id, "w1", 1000, 500).await.unwrap());
-        assert!(
-            !s.heartbeat(&t.id, "w2", 1000, 500).await.unwrap(),
-            "only the holder heartbeats"
-        );
+        assert!(!s.heartbeat(&t.id, "w2", 1000, 500).await.unwrap(), "only the holder heartbeats");
         // The lease (now until 1500) expires; w2 takes over and w1 can no longer finish.
         let t2 = s.claim("w2", 1000, 1600).await.unwrap().unwrap();
         assert_eq!(t2.attempts, 2);
-        assert!(!s
-            .start_processing(&t.id, "w1", &t.inputs, 1600)
-            .await
-            .unwrap());
-        assert!(s
-            .start_processing(&t.id, "w2", &t.inputs, 1600)
-            .await
-            .unwrap());
-        let ok = Outcome::Success {
-            video_key: "videos/x.mp4".into(),
-        };
+        assert!(!s.start_processing(&t.id, "w1", &t.inputs, 1600).await.unwrap());
+        assert!(s.start_processing(&t.id, "w2", &t.inputs, 1600).await.unwrap());
+        let ok = Outcome::Success { video_key: "videos/x.mp4".into() };
         assert!(!s.complete(&t.id, "w1", &ok, 1700).await.unwrap());
         assert!(s.complete(&t.id, "w2", &ok, 1700).await.unwrap());
         let done = s.get_task(1, &t.id, -1).await.unwrap().unwrap();
         assert_eq!(done.status, TaskStatus::Success);
         assert_eq!(done.video_key.as_deref(), Some("videos/x.mp4"));
         // A finished task never changes again.
-        let fail = Outcome::Fail {
-            code: 1000,
-            message: "x".into(),
-        };
+        let fail = Outcome::Fail { code: 1000, message: "x".into() };
         assert!(!s.complete(&t.id, "w2", &fail, 1800).await.unwrap());
         assert!(s.claim("w3", 1000, 5000).await.unwrap().is_none());
     }
@@ -552,23 +456,16 @@ mod tests {
     #[tokio::test]
     async fn release_and_reap_put_tasks_back() {
         let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 0))
-            .await
-            .unwrap();
+        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
         let t = s.claim("w1", 60_000, 10).await.unwrap().unwrap();
         s.release(&t.id, "w1").await.unwrap();
         let again = s.claim("w2", 60_000, 20).await.unwrap().unwrap();
-        assert_eq!(
-            again.attempts, 1,
-            "a graceful release is not a lost attempt"
-        );
+        assert_eq!(again.attempts, 1, "a graceful release is not a lost attempt");
         assert_eq!(s.reap_all().await.unwrap(), 1);
         let third = s.claim("w3", 60_000, 30).await.unwrap().unwrap();
         assert_eq!(third.attempts, 2, "a reaped lease counts as lost");
         // Preparing -> Success is not a legal transition.
-        let ok = Outcome::Success {
-            video_key: "k".into(),
-        };
+        let ok = Outcome::Success { video_key: "k".into() };
         assert!(!s.complete(&t.id, "w3", &ok, 40).await.unwrap());
     }
 
@@ -580,22 +477,8 @@ mod tests {
         s.insert_task(&a).await.unwrap();
         s.insert_task(&b).await.unwrap();
         let t = s.claim("w", 10_000, 1).await.unwrap().unwrap();
-        assert!(s
-            .complete(
-                &t.id,
-                "w",
-                &Outcome::Fail {
-                    code: 2013,
-                    message: "m".into()
-                },
-                2
-            )
-            .await
-            .unwrap());
-        assert!(
-            s.delete_expired(-1, 10).await.unwrap().is_empty(),
-            "not old enough yet"
-        );
+        assert!(s.complete(&t.id, "w", &Outcome::Fail { code: 2013, message: "m".into() }, 2).await.unwrap());
+        assert!(s.delete_expired(-1, 10).await.unwrap().is_empty(), "not old enough yet");
         let gone = s.delete_expired(0, 10).await.unwrap();
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0].id, a.id);
@@ -610,21 +493,12 @@ mod tests {
         let acc = s.default_account(0).await.unwrap();
         assert_eq!(s.default_account(0).await.unwrap(), acc, "idempotent");
         let hash = [7u8; 32];
-        let k = NewKey {
-            id: "0707".into(),
-            account_id: acc,
-            name: "ci".into(),
-            hash,
-            hint: "sk…".into(),
-            created_at: 1,
-        };
+        let k =
+            NewKey { id: "0707".into(), account_id: acc, name: "ci".into(), hash, hint: "sk…".into(), created_at: 1 };
         assert!(s.insert_key(&k).await.unwrap());
         assert!(!s.insert_key(&k).await.unwrap(), "insert-if-absent");
         let found = s.find_active_key(&hash).await.unwrap().unwrap();
-        assert_eq!(
-            (found.account_id, found.account_name.as_str()),
-            (acc, "default")
-        );
+        assert_eq!((found.account_id, found.account_name.as_str()), (acc, "default"));
         assert_eq!(s.count_active_keys().await.unwrap(), 1);
         assert!(s.revoke_key("0707", 5).await.unwrap());
         assert!(s.find_active_key(&hash).await.unwrap().is_none());

@@ -24,20 +24,12 @@ pub async fn store_remote_inputs(
             out.media[i] = MediaRef::Blob(key.clone());
             continue;
         }
-        let invalid = |detail: String| {
-            PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {detail}")))
-        };
+        let invalid = |detail: String| PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {detail}")));
         let url = url::Url::parse(raw).map_err(|_| invalid("invalid URL".into()))?;
-        let bytes = fetcher
-            .get_bytes(&url)
-            .await
-            .map_err(|e| invalid(e.to_string()))?;
+        let bytes = fetcher.get_bytes(&url).await.map_err(|e| invalid(e.to_string()))?;
         videoagent_media::check(&bytes, rules).map_err(|e| invalid(e.to_string()))?;
         let key = format!("{}/{i}", inputs_prefix(task_id));
-        blobs
-            .put_bytes(&key, &bytes)
-            .await
-            .map_err(|e| PrepareError::Internal(e.to_string()))?;
+        blobs.put_bytes(&key, &bytes).await.map_err(|e| PrepareError::Internal(e.to_string()))?;
         fetched.insert(raw, key.clone());
         out.media[i] = MediaRef::Blob(key);
     }
@@ -53,20 +45,13 @@ pub async fn load_images(
     let mut images = Vec::with_capacity(inputs.media.len());
     for (i, media) in inputs.media.iter().enumerate() {
         let MediaRef::Blob(key) = media else {
-            return Err(PrepareError::Internal(format!(
-                "media_inputs[{i}] was not prepared"
-            )));
+            return Err(PrepareError::Internal(format!("media_inputs[{i}] was not prepared")));
         };
-        let bytes = blobs
-            .get_bytes(key)
-            .await
-            .map_err(|e| PrepareError::Internal(e.to_string()))?;
+        let bytes = blobs.get_bytes(key).await.map_err(|e| PrepareError::Internal(e.to_string()))?;
         let img = tokio::task::spawn_blocking(move || videoagent_media::decode(&bytes, &rules))
             .await
             .map_err(|e| PrepareError::Internal(e.to_string()))?
-            .map_err(|e| {
-                PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {e}")))
-            })?;
+            .map_err(|e| PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {e}"))))?;
         images.push(img);
     }
     Ok(images)

@@ -124,14 +124,7 @@ impl Worker {
         tracing::info!(status = %task.status, "claimed task");
         if task.attempts > self.config.max_attempts {
             let err = ApiError::with_detail(ErrorCode::Unknown, "render attempts exhausted");
-            self.finish(
-                &task,
-                Outcome::Fail {
-                    code: err.code.code(),
-                    message: err.message,
-                },
-            )
-            .await;
+            self.finish(&task, Outcome::Fail { code: err.code.code(), message: err.message }).await;
             return;
         }
         let flags = Arc::new(StopFlags::default());
@@ -158,17 +151,9 @@ impl Worker {
 
     /// Heartbeats the lease; sets the stop flags on lease loss, timeout and shutdown.
     fn spawn_watcher(&self, task_id: &str, flags: Arc<StopFlags>) -> tokio::task::JoinHandle<()> {
-        let (store, id, task_id) = (
-            self.deps.store.clone(),
-            self.id.clone(),
-            task_id.to_string(),
-        );
-        let (lease, beat, timeout, grace) = (
-            self.config.lease,
-            self.config.heartbeat,
-            self.config.render_timeout,
-            self.config.shutdown_grace,
-        );
+        let (store, id, task_id) = (self.deps.store.clone(), self.id.clone(), task_id.to_string());
+        let (lease, beat, timeout, grace) =
+            (self.config.lease, self.config.heartbeat, self.config.render_timeout, self.config.shutdown_grace);
         let shutdown = self.shutdown.clone();
         tokio::spawn(async move {
             let deadline = tokio::time::Instant::now() + timeout;
@@ -205,22 +190,12 @@ impl Worker {
         })
     }
 
-    async fn prepare_and_render(
-        &self,
-        task: &TaskRecord,
-        flags: &Arc<StopFlags>,
-    ) -> Result<Outcome, Stopped> {
+    async fn prepare_and_render(&self, task: &TaskRecord, flags: &Arc<StopFlags>) -> Result<Outcome, Stopped> {
         let deps = &self.deps;
         let mut inputs = task.inputs.clone();
         if task.status == TaskStatus::Preparing {
-            match store_remote_inputs(
-                &task.id,
-                &inputs,
-                &deps.fetcher,
-                deps.blobs.as_ref(),
-                &self.config.image_rules,
-            )
-            .await
+            match store_remote_inputs(&task.id, &inputs, &deps.fetcher, deps.blobs.as_ref(), &self.config.image_rules)
+                .await
             {
                 Ok(stored) => inputs = stored,
                 Err(PrepareError::Input(e)) => return Ok(fail(e)),
@@ -230,18 +205,13 @@ impl Worker {
                 return Err(Stopped::Requeue("shutdown".into()));
             }
         }
-        let images = match load_images(&inputs, deps.blobs.as_ref(), self.config.image_rules).await
-        {
+        let images = match load_images(&inputs, deps.blobs.as_ref(), self.config.image_rules).await {
             Ok(images) => images,
             Err(PrepareError::Input(e)) => return Ok(fail(e)),
             Err(PrepareError::Internal(e)) => return Err(Stopped::Retry(e)),
         };
         if task.status == TaskStatus::Preparing {
-            match deps
-                .store
-                .start_processing(&task.id, &self.id, &inputs, now_ms())
-                .await
-            {
+            match deps.store.start_processing(&task.id, &self.id, &inputs, now_ms()).await {
                 Ok(true) => tracing::info!("processing"),
                 Ok(false) => return Err(Stopped::LeaseLost),
                 Err(e) => return Err(Stopped::Retry(e.to_string())),
@@ -254,10 +224,7 @@ impl Worker {
             texts: inputs.texts.clone(),
             images,
         };
-        let out = deps
-            .blobs
-            .scratch_dir()
-            .join(format!("render-{}-{}.mp4", task.id, self.id));
+        let out = deps.blobs.scratch_dir().join(format!("render-{}-{}.mp4", task.id, self.id));
         let renderer = deps.renderer.clone();
         let (flags2, out2, delay) = (flags.clone(), out.clone(), self.config.debug_frame_delay);
         let started = Instant::now();
@@ -267,10 +234,7 @@ impl Worker {
                     std::thread::sleep(delay);
                 }
             };
-            let ctl = RenderControl {
-                cancel: &flags2.cancel,
-                progress: &progress,
-            };
+            let ctl = RenderControl { cancel: &flags2.cancel, progress: &progress };
             renderer.render(&job, &out2, &ctl)
         })
         .await
@@ -278,16 +242,9 @@ impl Worker {
         metrics::histogram!("videoagent_render_seconds").record(started.elapsed().as_secs_f64());
         match result {
             Ok(summary) => {
-                tracing::info!(
-                    frames = summary.frames,
-                    secs = started.elapsed().as_secs_f64(),
-                    "rendered"
-                );
+                tracing::info!(frames = summary.frames, secs = started.elapsed().as_secs_f64(), "rendered");
                 let key = video_key(&task.id);
-                deps.blobs
-                    .put_file(&key, &out)
-                    .await
-                    .map_err(|e| Stopped::Retry(e.to_string()))?;
+                deps.blobs.put_file(&key, &out).await.map_err(|e| Stopped::Retry(e.to_string()))?;
                 Ok(Outcome::Success { video_key: key })
             }
             Err(e) => {
@@ -295,13 +252,8 @@ impl Worker {
                 if flags.lease_lost.load(Ordering::SeqCst) {
                     Err(Stopped::LeaseLost)
                 } else if flags.timed_out.load(Ordering::SeqCst) {
-                    Ok(fail(ApiError::with_detail(
-                        ErrorCode::Timeout,
-                        "render time limit exceeded",
-                    )))
-                } else if flags.shutting_down.load(Ordering::SeqCst)
-                    && matches!(e, RenderError::Cancelled)
-                {
+                    Ok(fail(ApiError::with_detail(ErrorCode::Timeout, "render time limit exceeded")))
+                } else if flags.shutting_down.load(Ordering::SeqCst) && matches!(e, RenderError::Cancelled) {
                     Err(Stopped::Requeue("shutdown".into()))
                 } else {
                     tracing::error!(error = %e, "render failed");
@@ -319,15 +271,11 @@ impl Worker {
                 ("Fail", *code)
             }
         };
-        match self
-            .deps
-            .store
-            .complete(&task.id, &self.id, &outcome, now_ms())
-            .await
-        {
+        match self.deps.store.complete(&task.id, &self.id, &outcome, now_ms()).await {
             Ok(true) => {
                 tracing::info!(status, "task finished");
-                metrics::counter!("videoagent_tasks_finished_total", "status" => status, "code" => code.to_string()).increment(1);
+                metrics::counter!("videoagent_tasks_finished_total", "status" => status, "code" => code.to_string())
+                    .increment(1);
             }
             Ok(false) => {
                 tracing::warn!("lease lost before finishing; the new holder will finish the task")
@@ -340,10 +288,7 @@ impl Worker {
 }
 
 fn fail(e: ApiError) -> Outcome {
-    Outcome::Fail {
-        code: e.code.code(),
-        message: e.message,
-    }
+    Outcome::Fail { code: e.code.code(), message: e.message }
 }
 
 enum Stopped {

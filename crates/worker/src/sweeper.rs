@@ -31,8 +31,7 @@ pub async fn run_sweeper(
                     }
                     if !gone.is_empty() {
                         tracing::info!(count = gone.len(), "deleted expired tasks");
-                        metrics::counter!("videoagent_tasks_expired_total")
-                            .increment(gone.len() as u64);
+                        metrics::counter!("videoagent_tasks_expired_total").increment(gone.len() as u64);
                     }
                     if gone.len() < 200 {
                         break;

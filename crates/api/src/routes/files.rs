@@ -38,12 +38,9 @@ pub async fn download_video(
         return (StatusCode::NOT_FOUND, "video deleted").into_response();
     }
     // ServeFile answers Range requests (206) and sets Content-Type from the extension.
-    match tower_http::services::ServeFile::new_with_mime(
-        &path,
-        &"video/mp4".parse().expect("valid mime"),
-    )
-    .oneshot(req)
-    .await
+    match tower_http::services::ServeFile::new_with_mime(&path, &"video/mp4".parse().expect("valid mime"))
+        .oneshot(req)
+        .await
     {
         Ok(resp) => resp.into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),

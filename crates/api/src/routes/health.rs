@@ -26,10 +26,6 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::gauge!("videoagent_tasks", "status" => status.as_str()).set(n as f64);
         }
     }
-    let body = state
-        .metrics
-        .as_ref()
-        .map(|h| h.render())
-        .unwrap_or_default();
+    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

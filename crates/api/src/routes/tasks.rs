@@ -98,11 +98,7 @@ const INLINE_VALIDATION_MAX: usize = 256 * 1024;
     responses((status = 200, description = "Task created (status_code 0) or rejected (non-zero status_code)", body = VideoTemplateGenerationResp)),
     security(("bearerAuth" = []))
 )]
-pub async fn create_task(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn create_task(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let caller = match authenticate(&state, &headers).await {
         Ok(c) => c,
         Err(resp) => return resp,
@@ -113,11 +109,7 @@ pub async fn create_task(
     let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
         Err(e) => {
-            let msg = if is_length_limit(&e) {
-                "request body too large"
-            } else {
-                "could not read request body"
-            };
+            let msg = if is_length_limit(&e) { "request body too large" } else { "could not read request body" };
             return reply::error(&ApiError::invalid(msg));
         }
     };
@@ -166,14 +158,7 @@ pub async fn create_task(
     tracing::info!(task_id = %id, template_id = %task.template_id, "task created");
     metrics::counter!("videoagent_tasks_created_total").increment(1);
     state.wake.notify_waiters();
-    reply::json(
-        StatusCode::OK,
-        0,
-        VideoTemplateGenerationResp {
-            task_id: Some(id),
-            base_resp: BaseResp::success(),
-        },
-    )
+    reply::json(StatusCode::OK, 0, VideoTemplateGenerationResp { task_id: Some(id), base_resp: BaseResp::success() })
 }
 
 fn is_length_limit(e: &axum::Error) -> bool {
@@ -214,15 +199,9 @@ fn prepare(state: &AppState, body: &[u8]) -> Result<PreparedTask, ApiError> {
         }
     }
     if let Some(cb) = &req.callback_url {
-        check_url_at_create(cb, allow_private)
-            .map_err(|e| ApiError::invalid(format!("callback_url: {e}")))?;
+        check_url_at_create(cb, allow_private).map_err(|e| ApiError::invalid(format!("callback_url: {e}")))?;
     }
-    Ok((
-        req.template.id.clone(),
-        req.texts,
-        media,
-        req.callback_url.map(|u| u.to_string()),
-    ))
+    Ok((req.template.id.clone(), req.texts, media, req.callback_url.map(|u| u.to_string())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,10 +224,7 @@ pub async fn query_task(
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    let task_id = query
-        .ok()
-        .and_then(|Query(q)| q.task_id)
-        .unwrap_or_default();
+    let task_id = query.ok().and_then(|Query(q)| q.task_id).unwrap_or_default();
     let task_id = task_id.trim();
     if task_id.is_empty() {
         return reply::error(&ApiError::invalid("task_id is required"));
@@ -258,11 +234,7 @@ pub async fn query_task(
     }
     let now = now_ms();
     let created_after = now - state.config.retention.as_millis() as i64;
-    let task = match state
-        .store
-        .get_task(caller.account_id, task_id, created_after)
-        .await
-    {
+    let task = match state.store.get_task(caller.account_id, task_id, created_after).await {
         Ok(Some(t)) => t,
         Ok(None) => return reply::error(&ApiError::task_not_found()),
         Err(e) => return reply::internal(ErrorCode::SystemError, e),
@@ -270,27 +242,12 @@ pub async fn query_task(
     let (video_url, base_resp) = match task.status {
         TaskStatus::Success => {
             let expires = now / 1000 + state.config.video_url_ttl.as_secs() as i64;
-            (
-                Some(state.signer.video_url(&task.id, expires)),
-                BaseResp::success(),
-            )
+            (Some(state.signer.video_url(&task.id, expires)), BaseResp::success())
         }
         TaskStatus::Fail => {
-            let code = task
-                .error_code
-                .filter(|c| *c != 0)
-                .unwrap_or(ErrorCode::Unknown.code());
-            let msg = task
-                .error_msg
-                .clone()
-                .unwrap_or_else(|| ErrorCode::Unknown.message().into());
-            (
-                None,
-                BaseResp {
-                    status_code: code,
-                    status_msg: msg,
-                },
-            )
+            let code = task.error_code.filter(|c| *c != 0).unwrap_or(ErrorCode::Unknown.code());
+            let msg = task.error_msg.clone().unwrap_or_else(|| ErrorCode::Unknown.message().into());
+            (None, BaseResp { status_code: code, status_msg: msg })
         }
         _ => (None, BaseResp::success()),
     };
