@@ -206,7 +206,7 @@ async fn seed_keys(store: &dyn Store, bootstrap: Option<&str>) -> Result<()> {
             tracing::info!(key_id = %record.id, "seeded the bootstrap key");
         }
     }
-    if store.count_active_keys().await? == 0 {
+    if store.count_keys().await? == 0 {
         let account = store.default_account(now).await?;
         let key = generate_key();
         let hash = hash_key(&key);

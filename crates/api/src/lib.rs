@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(reply::unknown_endpoint_404)
         .method_not_allowed_fallback(reply::unknown_endpoint_405)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(reply::panic_to_internal_error))
         .layer(axum::middleware::from_fn(trace::trace_and_measure))
         .with_state(state)
 }

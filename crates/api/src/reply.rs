@@ -58,10 +58,57 @@ pub fn internal(code: ErrorCode, detail: impl std::fmt::Display) -> Response {
     error(&ApiError::new(code))
 }
 
+/// A handler bug (panic) becomes `1024 internal error`, logged with the request's trace id.
+pub fn panic_to_internal_error(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    internal(ErrorCode::Internal, format!("handler panicked: {detail}"))
+}
+
 pub async fn unknown_endpoint_404() -> Response {
     error_with_status(StatusCode::NOT_FOUND, &ApiError::invalid("unknown endpoint"))
 }
 
 pub async fn unknown_endpoint_405() -> Response {
     error_with_status(StatusCode::METHOD_NOT_ALLOWED, &ApiError::invalid("unknown endpoint"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn body(resp: Response) -> serde_json::Value {
+        serde_json::from_slice(&to_bytes(resp.into_body(), 1 << 20).await.unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn internal_errors_never_leak_details() {
+        let resp = internal(ErrorCode::Internal, "secret path /etc/x failed");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            body(resp).await,
+            serde_json::json!({"base_resp": {"status_code": 1024, "status_msg": "internal error"}})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_1024() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async { panic!("index out of bounds at /src/secret.rs") as &'static str }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_to_internal_error));
+        let resp =
+            app.oneshot(axum::http::Request::get("/boom").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v = body(resp).await;
+        assert_eq!(v["base_resp"]["status_code"], 1024);
+        assert!(!v.to_string().contains("secret"));
+    }
 }

@@ -141,7 +141,8 @@ pub trait KeyStore: Send + Sync {
     async fn list_keys(&self) -> Result<Vec<KeyRecord>>;
     /// Revokes a key by its public id; `false` if no such live key.
     async fn revoke_key(&self, id: &str, now: i64) -> Result<bool>;
-    async fn count_active_keys(&self) -> Result<i64>;
+    /// All keys ever created, revoked ones included.
+    async fn count_keys(&self) -> Result<i64>;
 }
 
 /// Everything a videoagent process needs from its database.

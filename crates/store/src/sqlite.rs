@@ -373,8 +373,8 @@ impl KeyStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn count_active_keys(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetch_one(&self.pool).await?)
+    async fn count_keys(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.pool).await?)
     }
 }
 
@@ -499,7 +499,7 @@ mod tests {
         assert!(!s.insert_key(&k).await.unwrap(), "insert-if-absent");
         let found = s.find_active_key(&hash).await.unwrap().unwrap();
         assert_eq!((found.account_id, found.account_name.as_str()), (acc, "default"));
-        assert_eq!(s.count_active_keys().await.unwrap(), 1);
+        assert_eq!(s.count_keys().await.unwrap(), 1);
         assert!(s.revoke_key("0707", 5).await.unwrap());
         assert!(s.find_active_key(&hash).await.unwrap().is_none());
         assert_eq!(s.list_keys().await.unwrap()[0].revoked_at, Some(5));

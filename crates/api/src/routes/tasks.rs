@@ -89,8 +89,9 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mt| mt.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Bodies above this are validated off the async runtime (Base64 of large images).
-const INLINE_VALIDATION_MAX: usize = 256 * 1024;
+/// Bodies above this (in practice: any with a data-URL image) are validated on
+/// a blocking thread, so Base64 and image decoding never stall the async runtime.
+const INLINE_VALIDATION_MAX: usize = 8 * 1024;
 
 #[utoipa::path(
     post, path = "/v1/video_template_generation", operation_id = "videoTemplateGeneration", tag = "Video",
