@@ -2,6 +2,10 @@
 //! section 3.1 (checked from the header, before any pixel is decoded), and a
 //! strict decode to upright sRGB (EXIF orientation applied, alpha flattened onto white).
 
+mod integrity;
+
+pub use integrity::{jpeg_is_complete, png_is_complete};
+
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use std::io::Cursor;
 
@@ -110,6 +114,7 @@ pub fn decode(bytes: &[u8], rules: &ImageRules) -> Result<RgbImage, MediaError> 
     if !ends_cleanly(bytes, info.format) {
         return Err(MediaError::Corrupt);
     }
+    let _slot = (u64::from(info.width) * u64::from(info.height) > GATED_PIXELS).then(large_decode_slot);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), info.format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(rules.max_side);
@@ -118,20 +123,84 @@ pub fn decode(bytes: &[u8], rules: &ImageRules) -> Result<RgbImage, MediaError> 
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| MediaError::Corrupt)?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| MediaError::Corrupt)?;
+    let scaled = if info.format == ImageFormat::Jpeg && u64::from(info.width) * u64::from(info.height) > FULL_DECODE_MAX_PIXELS {
+        decode_jpeg_scaled(bytes, &info)?
+    } else {
+        None
+    };
+    let mut img = match scaled {
+        Some(img) => img,
+        None => DynamicImage::from_decoder(decoder).map_err(|_| MediaError::Corrupt)?,
+    };
     img.apply_orientation(orientation);
     Ok(flatten_on_white(img))
 }
 
-/// JPEG must end with EOI, PNG with an IEND chunk (trailing padding tolerated).
+/// Structural completeness, independent of how lenient the pixel decoder is.
 fn ends_cleanly(bytes: &[u8], format: ImageFormat) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
     match format {
-        ImageFormat::Jpeg => tail.windows(2).any(|w| w == [0xFF, 0xD9]),
-        ImageFormat::Png => tail.windows(4).any(|w| w == b"IEND"),
+        ImageFormat::Jpeg => jpeg_is_complete(bytes),
+        ImageFormat::Png => png_is_complete(bytes),
         _ => true,
     }
 }
+
+/// JPEGs above this many pixels are decoded at a reduced DCT scale: every
+/// entropy-coded bit is still read (so corruption is still found), but the
+/// pixels cost a fraction of the memory. No template needs more than 4096 px.
+const FULL_DECODE_MAX_PIXELS: u64 = 16_000_000;
+const SCALED_LONG_SIDE: u32 = 4096;
+/// Decodes of images above this many pixels wait for one of a few slots, so
+/// concurrent uploads of huge photos can't add up to gigabytes.
+const GATED_PIXELS: u64 = 4_000_000;
+const LARGE_DECODE_SLOTS: usize = 2;
+
+/// `Ok(None)` when the scaled path does not apply (CMYK): decode in full instead.
+fn decode_jpeg_scaled(bytes: &[u8], info: &ImageInfo) -> Result<Option<DynamicImage>, MediaError> {
+    use jpeg_decoder::PixelFormat;
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.read_info().map_err(|_| MediaError::Corrupt)?;
+    // The decoder picks the smallest of 1/1, 1/2, 1/4, 1/8 that is at least the
+    // requested size, so ask for exactly the size of the scale we want.
+    let long = info.width.max(info.height);
+    let k = [1u32, 2, 4, 8].into_iter().find(|k| long.div_ceil(*k) <= SCALED_LONG_SIDE).unwrap_or(8);
+    let (req_w, req_h) = (info.width.div_ceil(k) as u16, info.height.div_ceil(k) as u16);
+    let (w, h) = d.scale(req_w, req_h).map_err(|_| MediaError::Corrupt)?;
+    let format = d.info().map(|i| i.pixel_format);
+    if format == Some(PixelFormat::CMYK32) {
+        return Ok(None);
+    }
+    let pixels = d.decode().map_err(|_| MediaError::Corrupt)?;
+    let (w, h) = (u32::from(w), u32::from(h));
+    let img = match format {
+        Some(PixelFormat::RGB24) => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+        Some(PixelFormat::L8) => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        _ => None,
+    };
+    img.map(Some).ok_or(MediaError::Corrupt)
+}
+
+struct DecodeSlot;
+
+fn large_decode_slot() -> DecodeSlot {
+    let (lock, cv) = &LARGE_DECODES;
+    let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while *busy >= LARGE_DECODE_SLOTS {
+        busy = cv.wait(busy).unwrap_or_else(|e| e.into_inner());
+    }
+    *busy += 1;
+    DecodeSlot
+}
+
+impl Drop for DecodeSlot {
+    fn drop(&mut self) {
+        let (lock, cv) = &LARGE_DECODES;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        cv.notify_one();
+    }
+}
+
+static LARGE_DECODES: (std::sync::Mutex<usize>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
 
 fn flatten_on_white(img: DynamicImage) -> RgbImage {
     if !img.color().has_alpha() {
@@ -195,6 +264,22 @@ mod tests {
         let alpha = decode(&fixture("alpha.png"), &rules).unwrap();
         let corner = alpha.get_pixel(0, 0);
         assert!(corner.0.iter().all(|&c| c > 245), "transparent corner becomes white: {corner:?}");
+    }
+
+    /// A 27-megapixel JPEG decodes at a reduced scale, upright, and its
+    /// truncated copy is still refused.
+    #[test]
+    fn large_jpegs_decode_scaled() {
+        let (w, h) = (6000u32, 4500u32);
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x / 31) as u8, (y / 23) as u8, ((x ^ y) / 64) as u8]));
+        let mut jpg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpg, 80).encode_image(&img).unwrap();
+        drop(img);
+        let out = decode(&jpg, &ImageRules::default()).unwrap();
+        assert_eq!(out.dimensions(), (3000, 2250), "scaled by 1/2 to fit 4096");
+        let px = out.get_pixel(1500, 1100);
+        assert!((i32::from(px[0]) - (3000 / 31) as i32).abs() < 12, "content kept: {px:?}");
+        assert_eq!(decode(&jpg[..jpg.len() * 2 / 3], &ImageRules::default()), Err(MediaError::Corrupt));
     }
 
     #[test]
