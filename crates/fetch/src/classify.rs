@@ -16,6 +16,8 @@ pub enum IpClass {
     Reserved,
     Documentation,
     UniqueLocal,
+    /// On the operator's deny list.
+    Denied,
 }
 
 impl IpClass {
@@ -32,6 +34,7 @@ impl IpClass {
             IpClass::Reserved => "reserved",
             IpClass::Documentation => "documentation",
             IpClass::UniqueLocal => "unique-local",
+            IpClass::Denied => "denied",
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct FetchConfig {
     /// Whole fetch, redirects included.
     pub total_timeout: Duration,
     pub max_redirects: usize,
+    /// Addresses refused even when private hosts are allowed (an operator deny list).
+    pub deny: Vec<IpAddr>,
 }
 
 impl Default for FetchConfig {
@@ -70,6 +72,7 @@ impl Default for FetchConfig {
             connect_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
             max_redirects: 5,
+            deny: Vec::new(),
         }
     }
 }
@@ -94,19 +97,32 @@ impl std::error::Error for Refused {}
 struct GuardedDns {
     inner: Arc<dyn HostResolver>,
     allow_private: bool,
+    deny: Arc<[IpAddr]>,
 }
 
 impl reqwest::dns::Resolve for GuardedDns {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_string();
         let lookup = self.inner.lookup(host.clone());
-        let allow_private = self.allow_private;
+        let (allow_private, deny) = (self.allow_private, self.deny.clone());
         Box::pin(async move {
             let addrs = lookup.await?;
-            let checked = check_addrs(&host, &addrs, allow_private)?;
+            let checked = check_addrs(&host, &addrs, allow_private, &deny)?;
             let iter: reqwest::dns::Addrs = Box::new(checked.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(iter)
         })
+    }
+}
+
+/// Why `ip` may not be reached under this policy.
+fn refused(ip: IpAddr, allow_private: bool, deny: &[IpAddr]) -> Option<IpClass> {
+    if deny.contains(&ip) {
+        return Some(IpClass::Denied);
+    }
+    if allow_private {
+        None
+    } else {
+        refusal_reason(ip)
     }
 }
 
@@ -114,14 +130,15 @@ fn check_addrs(
     host: &str,
     addrs: &[IpAddr],
     allow_private: bool,
+    deny: &[IpAddr],
 ) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
     if addrs.is_empty() {
         return Err(format!("no addresses for {host}").into());
     }
-    if !allow_private {
-        if let Some(class) = addrs.iter().find_map(|ip| refusal_reason(*ip)) {
-            return Err(Box::new(Refused { host: host.to_string(), class }));
-        }
+    // One refused answer refuses the host: a name that mixes public and
+    // private addresses is an attack or a misconfiguration either way.
+    if let Some(class) = addrs.iter().find_map(|ip| refused(*ip, allow_private, deny)) {
+        return Err(Box::new(Refused { host: host.to_string(), class }));
     }
     Ok(addrs.to_vec())
 }
@@ -129,24 +146,26 @@ fn check_addrs(
 /// Create-time check without DNS (api.md section 9): http(s), no credentials,
 /// and no `localhost` or refused IP literal unless private hosts are allowed.
 pub fn check_url_at_create(url: &Url, allow_private: bool) -> Result<(), FetchError> {
+    check_url(url, allow_private, &[])
+}
+
+fn check_url(url: &Url, allow_private: bool, deny: &[IpAddr]) -> Result<(), FetchError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::BadScheme);
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(FetchError::Credentials);
     }
-    if allow_private {
-        return Ok(());
-    }
-    let refused = |host: String, class: IpClass| FetchError::RefusedAddress { host, reason: class.as_str() };
+    let error = |host: String, class: IpClass| FetchError::RefusedAddress { host, reason: class.as_str() };
+    let literal = |ip: IpAddr| refused(ip, allow_private, deny).map_or(Ok(()), |c| Err(error(ip.to_string(), c)));
     match url.host() {
         None => Err(FetchError::BadScheme),
-        Some(Host::Ipv4(ip)) => refusal_reason(IpAddr::V4(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c))),
-        Some(Host::Ipv6(ip)) => refusal_reason(IpAddr::V6(ip)).map_or(Ok(()), |c| Err(refused(ip.to_string(), c))),
+        Some(Host::Ipv4(ip)) => literal(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => literal(IpAddr::V6(ip)),
         Some(Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            if d == "localhost" || d.ends_with(".localhost") {
-                Err(refused(d, IpClass::Loopback))
+            if !allow_private && (d == "localhost" || d.ends_with(".localhost")) {
+                Err(error(d, IpClass::Loopback))
             } else {
                 Ok(())
             }
@@ -172,7 +191,11 @@ impl Fetcher {
             .connect_timeout(config.connect_timeout)
             .no_proxy()
             .user_agent(concat!("videoagent/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedDns { inner: resolver, allow_private: config.allow_private }))
+            .dns_resolver(Arc::new(GuardedDns {
+                inner: resolver,
+                allow_private: config.allow_private,
+                deny: config.deny.clone().into(),
+            }))
             .build()
             .map_err(|e| FetchError::Body(format!("HTTP client setup failed: {e}")))?;
         Ok(Fetcher { client, config })
@@ -195,7 +218,7 @@ impl Fetcher {
     async fn get_inner(&self, mut url: Url) -> Result<Vec<u8>, FetchError> {
         let mut redirects = 0;
         loop {
-            check_url_at_create(&url, self.config.allow_private)?;
+            check_url(&url, self.config.allow_private, &self.config.deny)?;
             let resp = self.client.get(url.clone()).send().await.map_err(|e| send_error(&url, &e))?;
             let status = resp.status();
             if status.is_redirection() {
@@ -308,9 +331,10 @@ mod tests {
     #[test]
     fn mixed_answers_are_refused_whole() {
         let ips: Vec<IpAddr> = vec!["8.8.8.8".parse().unwrap(), "10.0.0.7".parse().unwrap()];
-        assert!(check_addrs("h", &ips, false).is_err());
-        assert_eq!(check_addrs("h", &ips, true).unwrap().len(), 2);
-        assert!(check_addrs("h", &ips[..1], false).is_ok());
+        assert!(check_addrs("h", &ips, false, &[]).is_err());
+        assert_eq!(check_addrs("h", &ips, true, &[]).unwrap().len(), 2);
+        assert!(check_addrs("h", &ips[..1], false, &[]).is_ok());
+        assert!(check_addrs("h", &ips[..1], true, &ips[..1]).is_err(), "deny list applies even when private is allowed");
     }
 
     /// The resolver hook is consulted and a refused answer ends the fetch before
@@ -328,7 +352,7 @@ mod tests {
     #[tokio::test]
     async fn rebinding_second_answer_is_refused() {
         let resolver = Arc::new(Rebinding(Default::default()));
-        let dns = GuardedDns { inner: resolver, allow_private: false };
+        let dns = GuardedDns { inner: resolver, allow_private: false, deny: Arc::new([]) };
         use reqwest::dns::Resolve;
         let first: Vec<SocketAddr> = dns.resolve("h.example".parse().unwrap()).await.unwrap().collect();
         assert_eq!(first[0].ip().to_string(), "8.8.8.8");
