@@ -286,23 +286,45 @@ pub fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
     a.pixels().zip(b.pixels()).map(|(x, y)| (luma(x) - luma(y)).abs()).sum::<f64>() / (a.width() * a.height()) as f64
 }
 
-/// A tiny loopback HTTP server for image URLs: `GET /<name>` serves that fixture.
+/// A tiny loopback HTTP server for image URLs: `GET /<name>` serves that
+/// fixture (or a file from `extra`), and counts requests per path.
 pub struct FixtureServer {
     pub base: String,
+    hits: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl FixtureServer {
+    pub fn hits(&self, name: &str) -> usize {
+        self.hits.lock().unwrap().get(name).copied().unwrap_or(0)
+    }
 }
 
 pub fn serve_fixtures() -> FixtureServer {
+    serve_files(None)
+}
+
+/// Like [`serve_fixtures`], also serving files from `extra_dir`.
+pub fn serve_files(extra_dir: Option<PathBuf>) -> FixtureServer {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let counter = hits.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            let counter = counter.clone();
+            let extra_dir = extra_dir.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 4096];
                 let n = stream.read(&mut buf).unwrap_or(0);
                 let req = String::from_utf8_lossy(&buf[..n]);
                 let path = req.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
-                let reply = match std::fs::read(fixture(&path)) {
+                *counter.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
+                let file = match &extra_dir {
+                    Some(dir) if dir.join(&path).exists() => dir.join(&path),
+                    _ => fixture(&path),
+                };
+                let reply = match std::fs::read(file) {
                     Ok(body) => {
                         let mut r =
                             format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
@@ -316,5 +338,5 @@ pub fn serve_fixtures() -> FixtureServer {
             });
         }
     });
-    FixtureServer { base }
+    FixtureServer { base, hits }
 }

@@ -334,7 +334,10 @@ mod tests {
         assert!(check_addrs("h", &ips, false, &[]).is_err());
         assert_eq!(check_addrs("h", &ips, true, &[]).unwrap().len(), 2);
         assert!(check_addrs("h", &ips[..1], false, &[]).is_ok());
-        assert!(check_addrs("h", &ips[..1], true, &ips[..1]).is_err(), "deny list applies even when private is allowed");
+        assert!(
+            check_addrs("h", &ips[..1], true, &ips[..1]).is_err(),
+            "deny list applies even when private is allowed"
+        );
     }
 
     /// The resolver hook is consulted and a refused answer ends the fetch before

@@ -51,7 +51,9 @@ async fn test_server() -> String {
                         let _ = sock.write_all(head("200 OK", "Content-Length: 900000000\r\n").as_bytes()).await;
                     }
                     "/loop" => {
-                        let _ = sock.write_all(head("302 Found", "Location: /loop\r\nContent-Length: 0\r\n").as_bytes()).await;
+                        let _ = sock
+                            .write_all(head("302 Found", "Location: /loop\r\nContent-Length: 0\r\n").as_bytes())
+                            .await;
                     }
                     "/to-denied" => {
                         let loc = format!("Location: http://127.0.0.2:{port}/ok\r\nContent-Length: 0\r\n");
@@ -64,7 +66,8 @@ async fn test_server() -> String {
                         let _ = sock.write_all(head("301 Moved Permanently", &loc).as_bytes()).await;
                     }
                     _ => {
-                        let _ = sock.write_all(head("500 Internal Server Error", "Content-Length: 0\r\n").as_bytes()).await;
+                        let _ =
+                            sock.write_all(head("500 Internal Server Error", "Content-Length: 0\r\n").as_bytes()).await;
                     }
                 }
             });

@@ -108,7 +108,11 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 17;
                     x ^= x << 5;
-                    if x % 5 == 0 { 0xFF } else { x as u8 }
+                    if x % 5 == 0 {
+                        0xFF
+                    } else {
+                        x as u8
+                    }
                 })
                 .collect();
             let mut jpg = vec![0xFF, 0xD8];

@@ -123,7 +123,9 @@ pub fn decode(bytes: &[u8], rules: &ImageRules) -> Result<RgbImage, MediaError> 
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| MediaError::Corrupt)?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let scaled = if info.format == ImageFormat::Jpeg && u64::from(info.width) * u64::from(info.height) > FULL_DECODE_MAX_PIXELS {
+    let scaled = if info.format == ImageFormat::Jpeg
+        && u64::from(info.width) * u64::from(info.height) > FULL_DECODE_MAX_PIXELS
+    {
         decode_jpeg_scaled(bytes, &info)?
     } else {
         None
@@ -200,7 +202,8 @@ impl Drop for DecodeSlot {
     }
 }
 
-static LARGE_DECODES: (std::sync::Mutex<usize>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
+static LARGE_DECODES: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
 
 fn flatten_on_white(img: DynamicImage) -> RgbImage {
     if !img.color().has_alpha() {
@@ -271,7 +274,8 @@ mod tests {
     #[test]
     fn large_jpegs_decode_scaled() {
         let (w, h) = (6000u32, 4500u32);
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x / 31) as u8, (y / 23) as u8, ((x ^ y) / 64) as u8]));
+        let img =
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x / 31) as u8, (y / 23) as u8, ((x ^ y) / 64) as u8]));
         let mut jpg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpg, 80).encode_image(&img).unwrap();
         drop(img);
