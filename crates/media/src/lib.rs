@@ -2,6 +2,7 @@
 //! section 3.1 (checked from the header, before any pixel is decoded), and a
 //! strict decode to upright sRGB (EXIF orientation applied, alpha flattened onto white).
 
+pub mod fuzz;
 mod integrity;
 
 pub use integrity::{jpeg_is_complete, png_is_complete};
