@@ -17,7 +17,7 @@ use videoagent_core::{now_ms, Catalogue};
 use videoagent_fetch::{FetchConfig, Fetcher};
 use videoagent_render::SimpleRenderer;
 use videoagent_store::{NewKey, Queue, Store};
-use videoagent_worker::{WorkerConfig, WorkerDeps};
+use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -56,6 +56,22 @@ pub struct ServeArgs {
     /// Testing aid: slow every render down by this much per frame.
     #[arg(long, env = "VIDEOAGENT_DEBUG_FRAME_DELAY", default_value = "0s", value_parser = parse_duration, hide = true)]
     debug_frame_delay: Duration,
+    /// HMAC key for callback signatures; default: generated once into `<data-dir>/callback-secret.txt`.
+    #[arg(long, env = "VIDEOAGENT_CALLBACK_SECRET", hide_env_values = true)]
+    callback_secret: Option<String>,
+    /// Status spelling in callback pushes: `query` (Processing/Success/Fail, as the query endpoint)
+    /// or `lower` (processing/success/failed, as MiniMax's callback docs).
+    #[arg(long, env = "VIDEOAGENT_CALLBACK_STATUS_CASE", default_value = "query", value_parser = ["query", "lower"])]
+    callback_status_case: String,
+    /// First retry delay of a failed push (doubles per try, capped at 1 h, for up to 24 h).
+    #[arg(long, env = "VIDEOAGENT_CALLBACK_BACKOFF", default_value = "10s", value_parser = parse_duration)]
+    callback_backoff: Duration,
+    /// Time the receiver has to echo the challenge.
+    #[arg(long, env = "VIDEOAGENT_CALLBACK_CHALLENGE_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+    callback_challenge_timeout: Duration,
+    /// Time the receiver has to answer a push.
+    #[arg(long, env = "VIDEOAGENT_CALLBACK_PUSH_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    callback_push_timeout: Duration,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -98,6 +114,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{bound}"));
 
     let store: Arc<dyn Store> = store;
+    let signer = Arc::new(UrlSigner::new(secret, &public_url));
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(&data_dir).context("opening the blob directory")?);
     let catalogue = Arc::new(Catalogue::official());
     let wake = Arc::new(Notify::new());
@@ -110,7 +127,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let state = AppState {
         store: store.clone(),
         blobs: blobs.clone(),
-        signer: Arc::new(UrlSigner::new(secret, &public_url)),
+        signer: signer.clone(),
         catalogue: catalogue.clone(),
         ids: Arc::new(IdGenerator::new(node)),
         wake: wake.clone(),
@@ -122,6 +139,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         args.workers.unwrap_or_else(|| (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1));
     let fetcher =
         Fetcher::new(FetchConfig { allow_private: args.allow_private_media_hosts, ..FetchConfig::default() })?;
+    let callback_fetcher = fetcher.clone();
     let deps = WorkerDeps {
         store: store.clone(),
         blobs: blobs.clone(),
@@ -143,6 +161,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
     let shutdown = CancellationToken::new();
     let worker_task = tokio::spawn(videoagent_worker::run_workers(deps, worker_config, shutdown.clone()));
+    let callback_secret = match &args.callback_secret {
+        Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => load_or_create_text_secret(&data_dir.join("callback-secret.txt"))?,
+    };
+    let callback_config = CallbackConfig {
+        secret: callback_secret.into_bytes(),
+        lowercase_status: args.callback_status_case == "lower",
+        backoff_base: args.callback_backoff,
+        challenge_timeout: args.callback_challenge_timeout,
+        push_timeout: args.callback_push_timeout,
+        ..CallbackConfig::default()
+    };
+    let callbacks = tokio::spawn(videoagent_worker::run_callbacks(
+        store.clone(),
+        callback_fetcher,
+        signer,
+        callback_config,
+        shutdown.clone(),
+    ));
     let sweeper = tokio::spawn(videoagent_worker::run_sweeper(
         store.clone(),
         blobs,
@@ -166,6 +203,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // Renders finish within the grace period or are handed back to the queue.
     let _ = tokio::time::timeout(args.shutdown_grace + Duration::from_secs(3), worker_task).await;
     sweeper.abort();
+    callbacks.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -226,8 +264,14 @@ async fn seed_keys(store: &dyn Store, bootstrap: Option<&str>) -> Result<()> {
 
 /// Reads the server secret (HMAC key for video URLs), creating it on first start.
 fn load_or_create_secret(path: &Path) -> Result<Vec<u8>> {
+    let text = load_or_create_text_secret(path)?;
+    hex::decode(&text).with_context(|| format!("{} is not valid hex", path.display()))
+}
+
+/// A 256-bit random secret as 64 hex characters, kept in `path` (mode 0600).
+fn load_or_create_text_secret(path: &Path) -> Result<String> {
     match std::fs::read_to_string(path) {
-        Ok(s) => hex::decode(s.trim()).with_context(|| format!("{} is not valid hex", path.display())),
+        Ok(s) => Ok(s.trim().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret: [u8; 32] = rand::random();
             let tmp = path.with_extension("tmp");
@@ -242,7 +286,7 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>> {
                 f.sync_all()?;
             }
             std::fs::rename(&tmp, path)?;
-            Ok(secret.to_vec())
+            Ok(hex::encode(secret))
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }

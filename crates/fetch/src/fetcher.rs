@@ -241,6 +241,43 @@ impl Fetcher {
         }
     }
 
+    /// POSTs a JSON body (callbacks) under the same address rules. Redirects
+    /// are not followed (a 3xx is just a non-2xx answer); at most
+    /// `max_response` bytes of the answer are read, the rest is ignored.
+    pub async fn post_json(
+        &self,
+        url: &Url,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+        timeout: Duration,
+        max_response: usize,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        let work = async {
+            check_url(url, self.config.allow_private, &self.config.deny)?;
+            let mut req = self.client.post(url.clone()).header(reqwest::header::CONTENT_TYPE, "application/json");
+            for (name, value) in headers {
+                req = req.header(*name, value);
+            }
+            let resp = req.body(body).send().await.map_err(|e| send_error(url, &e))?;
+            let status = resp.status().as_u16();
+            let mut answer = Vec::new();
+            let mut stream = resp.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                let Ok(chunk) = chunk else { break };
+                let room = max_response.saturating_sub(answer.len());
+                answer.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if answer.len() >= max_response {
+                    break;
+                }
+            }
+            Ok((status, answer))
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::Timeout(timeout.as_secs())),
+        }
+    }
+
     async fn read_capped(&self, resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let limit = self.config.max_bytes;
         if resp.content_length().is_some_and(|n| n >= limit) {

@@ -145,9 +145,47 @@ pub trait KeyStore: Send + Sync {
     async fn count_keys(&self) -> Result<i64>;
 }
 
+/// A status push that is due, with what its body needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuePush {
+    pub task_id: String,
+    /// The same on every retry of one push; a newer status gets a new one.
+    pub delivery_id: String,
+    /// The status this push reports.
+    pub status: TaskStatus,
+    pub attempts: i64,
+    pub first_attempt_at: Option<i64>,
+    pub url: String,
+    pub error_code: Option<i32>,
+    pub error_msg: Option<String>,
+}
+
+/// Callback verification and the push outbox. Pushes are queued by
+/// [`Queue::start_processing`] and [`Queue::complete`] in the same
+/// transaction as the status change they report.
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// Tasks whose callback URL has not been challenged yet: `(task_id, url)`.
+    async fn pending_verifications(&self, limit: i64) -> Result<Vec<(String, String)>>;
+    /// Records the challenge result; a failure drops the task's pending pushes.
+    async fn set_verification(&self, task_id: &str, passed: bool, reason: Option<&str>, now: i64) -> Result<()>;
+    /// Pushes due now whose callback passed verification, oldest first.
+    async fn due_pushes(&self, now: i64, limit: i64) -> Result<Vec<DuePush>>;
+    /// Marks a push delivered; `false` if a newer state replaced it meanwhile.
+    async fn push_delivered(&self, task_id: &str, delivery_id: &str) -> Result<bool>;
+    /// Records a failed attempt: try again at `next_attempt_at`, or drop it when `None`.
+    async fn push_retry(
+        &self,
+        task_id: &str,
+        delivery_id: &str,
+        first_attempt_at: i64,
+        next_attempt_at: Option<i64>,
+    ) -> Result<()>;
+}
+
 /// Everything a videoagent process needs from its database.
 #[async_trait]
-pub trait Store: TaskStore + Queue + KeyStore {
+pub trait Store: TaskStore + Queue + KeyStore + CallbackStore {
     /// A cheap query proving the database answers.
     async fn ping(&self) -> Result<()>;
     /// A number in 0..1000 unique among live processes, for task IDs.

@@ -1,6 +1,9 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
-use crate::{KeyRecord, KeyStore, NewKey, NewTask, Outcome, Queue, Result, Store, StoreError, TaskRecord, TaskStore};
+use crate::{
+    CallbackStore, DuePush, KeyRecord, KeyStore, NewKey, NewTask, Outcome, Queue, Result, Store, StoreError,
+    TaskRecord, TaskStore,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -12,7 +15,8 @@ use std::time::Duration;
 use videoagent_core::{TaskInputs, TaskStatus};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL,
@@ -49,7 +53,35 @@ CREATE TABLE nodes (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at  INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE callbacks (
+    task_id         TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+    url             TEXT NOT NULL,
+    verification    TEXT NOT NULL DEFAULT 'pending',
+    failure_reason  TEXT,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX callbacks_pending ON callbacks(verification) WHERE verification = 'pending';
+CREATE TABLE outbox (
+    task_id          TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+    delivery_id      TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at INTEGER,
+    next_attempt_at  INTEGER NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at) WHERE state = 'pending';
+"#,
+];
+
+/// In the same transaction as a status change: the push that reports it.
+/// One row per task, so a newer state replaces a push still waiting (api.md 6.2).
+const QUEUE_PUSH: &str = "INSERT INTO outbox (task_id, delivery_id, status, next_attempt_at)
+     SELECT id, lower(hex(randomblob(16))), ?, ? FROM tasks WHERE id = ? AND callback_url IS NOT NULL
+     ON CONFLICT (task_id) DO UPDATE SET delivery_id = excluded.delivery_id, status = excluded.status,
+         attempts = 0, first_attempt_at = NULL, next_attempt_at = excluded.next_attempt_at, state = 'pending'";
 
 const TASK_COLUMNS: &str = "id, account_id, template_id, inputs, callback_url, status, error_code, error_msg, \
      video_key, created_at, updated_at, attempts";
@@ -126,6 +158,11 @@ fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
     })
 }
 
+async fn queue_push(tx: &mut sqlx::SqliteConnection, task_id: &str, status: TaskStatus, now: i64) -> Result<()> {
+    sqlx::query(QUEUE_PUSH).bind(status.as_str()).bind(now).bind(task_id).execute(tx).await?;
+    Ok(())
+}
+
 fn inputs_json(inputs: &TaskInputs) -> String {
     serde_json::to_string(inputs).expect("TaskInputs always serialises")
 }
@@ -138,6 +175,7 @@ fn from_states(to: TaskStatus) -> String {
 #[async_trait]
 impl TaskStore for SqliteStore {
     async fn insert_task(&self, t: &NewTask) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO tasks (id, account_id, template_id, inputs, callback_url, status, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -150,8 +188,17 @@ impl TaskStore for SqliteStore {
         .bind(TaskStatus::Preparing.as_str())
         .bind(t.created_at)
         .bind(t.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(url) = &t.callback_url {
+            sqlx::query("INSERT INTO callbacks (task_id, url, updated_at) VALUES (?, ?, ?)")
+                .bind(&t.id)
+                .bind(url)
+                .bind(t.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -230,6 +277,7 @@ impl Queue for SqliteStore {
     }
 
     async fn start_processing(&self, task_id: &str, worker: &str, inputs: &TaskInputs, now: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(&format!(
             "UPDATE tasks SET status = 'Processing', inputs = ?, updated_at = ?
              WHERE id = ? AND claimed_by = ? AND lease_expires_at >= ? AND status IN ({})",
@@ -240,9 +288,14 @@ impl Queue for SqliteStore {
         .bind(task_id)
         .bind(worker)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        queue_push(&mut tx, task_id, TaskStatus::Processing, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn complete(&self, task_id: &str, worker: &str, outcome: &Outcome, now: i64) -> Result<bool> {
@@ -251,6 +304,7 @@ impl Queue for SqliteStore {
             Outcome::Success { video_key } => (None, None, Some(video_key.as_str())),
             Outcome::Fail { code, message } => (Some(*code), Some(message.as_str()), None),
         };
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(&format!(
             "UPDATE tasks SET status = ?, error_code = ?, error_msg = ?, video_key = ?, updated_at = ?,
                               claimed_by = NULL, lease_expires_at = NULL
@@ -265,9 +319,14 @@ impl Queue for SqliteStore {
         .bind(task_id)
         .bind(worker)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        queue_push(&mut tx, task_id, to, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn release(&self, task_id: &str, worker: &str) -> Result<()> {
@@ -375,6 +434,104 @@ impl KeyStore for SqliteStore {
 
     async fn count_keys(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.pool).await?)
+    }
+}
+
+#[async_trait]
+impl CallbackStore for SqliteStore {
+    async fn pending_verifications(&self, limit: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT task_id, url FROM callbacks WHERE verification = 'pending' ORDER BY task_id LIMIT ?")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok((r.try_get("task_id")?, r.try_get("url")?))).collect()
+    }
+
+    async fn set_verification(&self, task_id: &str, passed: bool, reason: Option<&str>, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE callbacks SET verification = ?, failure_reason = ?, updated_at = ?
+             WHERE task_id = ? AND verification = 'pending'",
+        )
+        .bind(if passed { "passed" } else { "failed" })
+        .bind(reason)
+        .bind(now)
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?;
+        if !passed {
+            sqlx::query("UPDATE outbox SET state = 'dropped' WHERE task_id = ? AND state = 'pending'")
+                .bind(task_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn due_pushes(&self, now: i64, limit: i64) -> Result<Vec<DuePush>> {
+        let rows = sqlx::query(
+            "SELECT o.task_id, o.delivery_id, o.status, o.attempts, o.first_attempt_at, c.url,
+                    t.error_code, t.error_msg
+             FROM outbox o JOIN callbacks c ON c.task_id = o.task_id JOIN tasks t ON t.id = o.task_id
+             WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND c.verification = 'passed'
+             ORDER BY o.next_attempt_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(DuePush {
+                    task_id: r.try_get("task_id")?,
+                    delivery_id: r.try_get("delivery_id")?,
+                    status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+                    attempts: r.try_get("attempts")?,
+                    first_attempt_at: r.try_get("first_attempt_at")?,
+                    url: r.try_get("url")?,
+                    error_code: r.try_get("error_code")?,
+                    error_msg: r.try_get("error_msg")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn push_delivered(&self, task_id: &str, delivery_id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'delivered', attempts = attempts + 1
+             WHERE task_id = ? AND delivery_id = ? AND state = 'pending'",
+        )
+        .bind(task_id)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn push_retry(
+        &self,
+        task_id: &str,
+        delivery_id: &str,
+        first_attempt_at: i64,
+        next_attempt_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),
+                               next_attempt_at = COALESCE(?, next_attempt_at),
+                               state = CASE WHEN ? IS NULL THEN 'dropped' ELSE 'pending' END
+             WHERE task_id = ? AND delivery_id = ? AND state = 'pending'",
+        )
+        .bind(first_attempt_at)
+        .bind(next_attempt_at)
+        .bind(next_attempt_at)
+        .bind(task_id)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 
@@ -508,5 +665,63 @@ mod tests {
         assert!(s.account_exists(other).await.unwrap());
         assert!(!s.account_exists(999).await.unwrap());
         assert!(s.allocate_node(0).await.unwrap() != s.allocate_node(0).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn pushes_wait_for_verification_and_newer_states_replace_older() {
+        let (_d, s) = store().await;
+        let mut t = task("100000000000000001", 1, 0);
+        t.callback_url = Some("https://cb.example/hook".into());
+        s.insert_task(&t).await.unwrap();
+        s.insert_task(&task("100000000000000002", 1, 0)).await.unwrap();
+        assert_eq!(s.pending_verifications(10).await.unwrap(), vec![(t.id.clone(), "https://cb.example/hook".into())]);
+
+        let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
+        assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
+        assert!(s.due_pushes(10, 10).await.unwrap().is_empty(), "held until the challenge passes");
+        s.set_verification(&t.id, true, None, 3).await.unwrap();
+        assert!(s.pending_verifications(10).await.unwrap().is_empty());
+        let due = s.due_pushes(10, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].status, TaskStatus::Processing);
+
+        // A retry keeps the delivery id; a newer state replaces the push.
+        s.push_retry(&t.id, &due[0].delivery_id, 10, Some(100)).await.unwrap();
+        assert!(s.due_pushes(50, 10).await.unwrap().is_empty());
+        assert_eq!(s.due_pushes(100, 10).await.unwrap()[0].delivery_id, due[0].delivery_id);
+        assert!(s.complete(&t.id, "w", &Outcome::Success { video_key: "v".into() }, 60).await.unwrap());
+        let newer = s.due_pushes(60, 10).await.unwrap();
+        assert_eq!(newer[0].status, TaskStatus::Success);
+        assert_eq!(newer[0].attempts, 0);
+        assert_ne!(newer[0].delivery_id, due[0].delivery_id);
+        assert!(!s.push_delivered(&t.id, &due[0].delivery_id).await.unwrap(), "stale delivery id");
+        assert!(s.push_delivered(&t.id, &newer[0].delivery_id).await.unwrap());
+        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+        // Tasks without a callback queue nothing.
+        let other = s.claim("w", 60_000, 70).await.unwrap().unwrap();
+        assert!(s.start_processing(&other.id, "w", &other.inputs, 71).await.unwrap());
+        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn failed_verification_drops_pushes_and_retries_run_out() {
+        let (_d, s) = store().await;
+        let mut t = task("100000000000000001", 1, 0);
+        t.callback_url = Some("https://cb.example/hook".into());
+        s.insert_task(&t).await.unwrap();
+        let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
+        assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
+        s.set_verification(&t.id, false, Some("wrong echo"), 3).await.unwrap();
+        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+        // Another task: a push whose retries run out is dropped.
+        let mut u = task("100000000000000002", 1, 0);
+        u.callback_url = Some("https://cb.example/hook".into());
+        s.insert_task(&u).await.unwrap();
+        s.set_verification(&u.id, true, None, 3).await.unwrap();
+        let c = s.claim("w", 60_000, 4).await.unwrap().unwrap();
+        assert!(s.start_processing(&c.id, "w", &c.inputs, 5).await.unwrap());
+        let due = s.due_pushes(10, 10).await.unwrap();
+        s.push_retry(&u.id, &due[0].delivery_id, 10, None).await.unwrap();
+        assert!(s.due_pushes(i64::MAX, 10).await.unwrap().is_empty());
     }
 }

@@ -3,9 +3,11 @@
 //! it works; losing the lease stops the render, and only the holder may finish.
 //! Also the retention sweeper that deletes old tasks and their files.
 
+pub mod callbacks;
 mod prepare;
 mod runner;
 mod sweeper;
 
+pub use callbacks::{run_callbacks, CallbackConfig};
 pub use runner::{run_workers, WorkerConfig, WorkerDeps};
 pub use sweeper::run_sweeper;
