@@ -287,6 +287,26 @@ mod tests {
         assert_eq!(decode(&jpg[..jpg.len() * 2 / 3], &ImageRules::default()), Err(MediaError::Corrupt));
     }
 
+    /// Animated PNG: the first frame is used.
+    #[test]
+    fn apng_uses_the_first_frame() {
+        let (w, h) = (400u32, 320u32);
+        let mut bytes = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut bytes, w, h);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_animated(2, 0).unwrap();
+            let mut writer = enc.write_header().unwrap();
+            writer.write_image_data(&[200u8, 10, 10].repeat((w * h) as usize)).unwrap();
+            writer.write_image_data(&[10u8, 10, 200].repeat((w * h) as usize)).unwrap();
+            writer.finish().unwrap();
+        }
+        let img = decode(&bytes, &ImageRules::default()).unwrap();
+        assert_eq!(img.dimensions(), (w, h));
+        assert_eq!(img.get_pixel(10, 10).0, [200, 10, 10]);
+    }
+
     #[test]
     fn size_limit_is_exclusive() {
         let rules = ImageRules { max_bytes: 100, ..ImageRules::default() };
