@@ -1,15 +1,38 @@
 //! Caption text: layout with kerning, greedy word wrap, rasterised once to an
-//! alpha mask that frames then blend. Latin font for now (DejaVu Sans Bold,
-//! embedded); glyphs the font lacks are drawn as its .notdef box, never a crash.
+//! alpha mask that frames then blend. Two embedded fonts, so output never
+//! depends on the host: DejaVu Sans Bold for Latin, and a subset of Noto Sans
+//! CJK SC Bold (GB2312 hanzi, kana, CJK punctuation) for the rest. A character
+//! neither has is drawn as the Latin font's .notdef box, never a crash.
 
-use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont};
 use std::sync::OnceLock;
 
-static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+static LATIN: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+static CJK: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-Bold-subset.otf");
 
-fn font() -> &'static FontRef<'static> {
-    static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
-    FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).expect("embedded font parses"))
+/// The fonts in fallback order.
+fn fonts() -> &'static [FontRef<'static>; 2] {
+    static FONTS: OnceLock<[FontRef<'static>; 2]> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        [
+            FontRef::try_from_slice(LATIN).expect("embedded Latin font parses"),
+            FontRef::try_from_slice(CJK).expect("embedded CJK font parses"),
+        ]
+    })
+}
+
+/// The first font that has `c`, and its glyph.
+fn pick(c: char) -> (&'static FontRef<'static>, GlyphId) {
+    let fonts = fonts();
+    fonts.iter().map(|f| (f, f.glyph_id(c))).find(|(_, id)| id.0 != 0).unwrap_or((&fonts[0], GlyphId(0)))
+}
+
+/// Largest ascent and descent over the fonts, so mixed lines share a baseline.
+fn line_metrics(px: f32) -> (f32, f32, f32) {
+    fonts().iter().fold((0.0f32, 0.0f32, 0.0f32), |(a, d, g), f| {
+        let s = f.as_scaled(PxScale::from(px));
+        (a.max(s.ascent()), d.min(s.descent()), g.max(s.line_gap()))
+    })
 }
 
 /// A coverage mask (0..=255) of rendered text.
@@ -19,19 +42,28 @@ pub struct TextMask {
     pub alpha: Vec<u8>,
 }
 
-fn line_width(text: &str, px: f32) -> f32 {
-    let f = font().as_scaled(PxScale::from(px));
-    let mut w = 0.0;
-    let mut prev = None;
+/// Pen positions of each character of a line (kerning within one font).
+fn layout(text: &str, px: f32) -> (Vec<(&'static FontRef<'static>, GlyphId, f32)>, f32) {
+    let mut x = 0.0;
+    let mut prev: Option<(*const FontRef<'static>, GlyphId)> = None;
+    let mut out = Vec::with_capacity(text.len());
     for c in text.chars() {
-        let id = f.glyph_id(c);
-        if let Some(p) = prev {
-            w += f.kern(p, id);
+        let (font, id) = pick(c);
+        let scaled = font.as_scaled(PxScale::from(px));
+        if let Some((pf, pid)) = prev {
+            if std::ptr::eq(pf, font) {
+                x += scaled.kern(pid, id);
+            }
         }
-        w += f.h_advance(id);
-        prev = Some(id);
+        out.push((font, id, x));
+        x += scaled.h_advance(id);
+        prev = Some((font as *const _, id));
     }
-    w
+    (out, x)
+}
+
+fn line_width(text: &str, px: f32) -> f32 {
+    layout(text, px).1
 }
 
 /// Splits `text` into lines no wider than `max_w` (words longer than a line are broken by character).
@@ -72,23 +104,18 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
         lines = wrap(text, size, max_w);
     }
     lines.truncate(max_lines.max(1));
-    let f = font().as_scaled(PxScale::from(size));
-    let line_h = (f.ascent() - f.descent() + f.line_gap()).ceil();
+    let (ascent, descent, gap) = line_metrics(size);
+    let line_h = (ascent - descent + gap).ceil();
     let width = lines.iter().map(|l| line_width(l, size)).fold(1.0f32, f32::max).ceil() as u32 + 4;
     let height = (line_h * lines.len() as f32).ceil() as u32 + 4;
     let mut alpha = vec![0u8; (width * height) as usize];
     for (i, line) in lines.iter().enumerate() {
-        let lw = line_width(line, size);
-        let mut x = (width as f32 - lw) / 2.0;
-        let baseline = 2.0 + f.ascent() + line_h * i as f32;
-        let mut prev = None;
-        for c in line.chars() {
-            let id = f.glyph_id(c);
-            if let Some(p) = prev {
-                x += f.kern(p, id);
-            }
-            let glyph = id.with_scale_and_position(size, ab_glyph::point(x, baseline));
-            if let Some(outline) = font().outline_glyph(glyph) {
+        let (glyphs, lw) = layout(line, size);
+        let left = (width as f32 - lw) / 2.0;
+        let baseline = 2.0 + ascent + line_h * i as f32;
+        for (font, id, x) in glyphs {
+            let glyph = id.with_scale_and_position(size, ab_glyph::point(left + x, baseline));
+            if let Some(outline) = font.outline_glyph(glyph) {
                 let b = outline.px_bounds();
                 outline.draw(|gx, gy, cov| {
                     let px = b.min.x as i32 + gx as i32;
@@ -99,8 +126,6 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
                     }
                 });
             }
-            x += f.h_advance(id);
-            prev = Some(id);
         }
     }
     TextMask { width, height, alpha }
@@ -119,6 +144,16 @@ mod tests {
         assert!(one.width <= 404);
         // Missing glyphs and emoji don't crash.
         let _ = render_text("狮子 🦁 \u{0}", 64.0, 800.0, 2);
+        // CJK is drawn with real glyphs, and different words give different ink.
+        let lion = render_text("狮子来了！", 64.0, 1000.0, 2);
+        let tiger = render_text("老虎来了！", 64.0, 1000.0, 2);
+        assert!(lion.alpha.iter().filter(|&&a| a > 128).count() > 1500);
+        assert_eq!((lion.width, lion.height), (tiger.width, tiger.height));
+        let differ = lion.alpha.iter().zip(&tiger.alpha).filter(|(a, b)| a.abs_diff(**b) > 64).count();
+        assert!(differ * 100 > lion.alpha.len() * 2, "{differ} of {} pixels differ", lion.alpha.len());
+        // Mixed scripts share one line.
+        let mixed = render_text("Lion 狮子", 64.0, 2000.0, 2);
+        assert!(mixed.height < lion.height * 3 / 2);
         assert!(kerning_applies());
     }
 
