@@ -47,6 +47,9 @@ async fn official_flow_renders_a_video_that_shows_the_photo() {
     let expected_frames = (video.fps * video.duration_secs).round() as usize;
     assert_eq!(video.frames.len(), expected_frames);
     assert!(video.frames.len() >= 125);
+    let audio = video.audio_secs.expect("an audio track");
+    assert!((audio - video.duration_secs).abs() < 0.1, "audio {audio} s vs video {} s", video.duration_secs);
+    assert!(mp4.windows(4).any(|w| w == b"Opus"), "Opus sample entry");
     for (i, pair) in video.frames.windows(2).enumerate() {
         assert!(mean_abs_diff(&pair[0], &pair[1]) > 0.0, "frames {i} and {} are identical", i + 1);
     }

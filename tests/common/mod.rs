@@ -201,6 +201,8 @@ pub struct DecodedVideo {
     pub fps: f64,
     pub duration_secs: f64,
     pub frames: Vec<RgbImage>,
+    /// Duration of the sound track (`hdlr` = `soun`), if there is one.
+    pub audio_secs: Option<f64>,
 }
 
 /// Parses the MP4 and decodes every H.264 sample with openh264.
@@ -224,6 +226,11 @@ pub fn decode_mp4(bytes: &[u8]) -> DecodedVideo {
             track.duration().as_secs_f64(),
         )
     };
+    let audio_secs = reader
+        .tracks()
+        .values()
+        .find(|t| t.track_type().ok() == Some(mp4::TrackType::Audio))
+        .map(|t| t.duration().as_secs_f64());
     let mut decoder = openh264::decoder::Decoder::new().unwrap();
     let mut frames = Vec::new();
     let start_code = [0u8, 0, 0, 1];
@@ -250,7 +257,7 @@ pub fn decode_mp4(bytes: &[u8]) -> DecodedVideo {
     for yuv in decoder.flush_remaining().unwrap() {
         frames.push(to_rgb(&yuv));
     }
-    DecodedVideo { width, height, fps, duration_secs: duration, frames }
+    DecodedVideo { width, height, fps, duration_secs: duration, frames, audio_secs }
 }
 
 fn to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>) -> RgbImage {

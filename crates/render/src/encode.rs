@@ -1,7 +1,7 @@
 //! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
 
 use crate::RenderError;
-use muxide::api::{Muxer, MuxerBuilder, VideoCodec};
+use muxide::api::{AudioCodec, Muxer, MuxerBuilder, VideoCodec};
 use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
 use openh264::OpenH264API;
@@ -43,6 +43,7 @@ impl VideoEncoder {
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         let muxer = MuxerBuilder::new(file)
             .video(VideoCodec::H264, width, height, f64::from(fps))
+            .audio(AudioCodec::Opus, crate::audio::SAMPLE_RATE, crate::audio::CHANNELS)
             .with_fast_start(true)
             .build()
             .map_err(|e| RenderError::Encode(e.to_string()))?;
@@ -75,6 +76,15 @@ impl VideoEncoder {
         let pts = self.frames as f64 / f64::from(self.fps);
         self.muxer.write_video(pts, &self.packet, keyframe).map_err(|e| RenderError::Encode(e.to_string()))?;
         self.frames += 1;
+        Ok(())
+    }
+
+    /// Adds the soundtrack: 20 ms Opus packets starting at time 0.
+    pub fn push_audio(&mut self, packets: &[Vec<u8>]) -> Result<(), RenderError> {
+        for (i, packet) in packets.iter().enumerate() {
+            let pts = (i * crate::audio::FRAME) as f64 / f64::from(crate::audio::SAMPLE_RATE);
+            self.muxer.write_audio(pts, packet).map_err(|e| RenderError::Encode(e.to_string()))?;
+        }
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! Knows nothing of HTTP or databases. Renders are deterministic: the same
 //! inputs and the same binary give byte-identical files.
 
+pub mod audio;
 pub mod encode;
 mod simple;
 mod text;

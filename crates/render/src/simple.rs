@@ -61,6 +61,8 @@ impl Renderer for SimpleRenderer {
             encoder.push_rgb(&frame)?;
             (ctl.progress)(i + 1, frames);
         }
+        let secs = f64::from(frames) / f64::from(SIMPLE_FPS);
+        encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
         encoder.finish()?;
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames })
     }
