@@ -9,6 +9,80 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
+/// Converts a packed RGB8 frame to I420 (BT.601, the decoders' default).
+pub fn rgb_to_yuv(rgb: &[u8], width: u32, height: u32, yuv: &mut YUVBuffer) -> Result<(), RenderError> {
+    let (w, h) = (width as usize, height as usize);
+    if rgb.len() != w * h * 3 {
+        return Err(RenderError::Input(format!("frame has {} bytes, expected {}", rgb.len(), w * h * 3)));
+    }
+    if openh264::formats::YUVSource::dimensions(yuv) != (w, h) {
+        *yuv = YUVBuffer::new(w, h);
+    }
+    yuv.read_rgb8(RgbSliceU8::new(rgb, (w, h)));
+    Ok(())
+}
+
+/// Composes frames on one thread (which may use the rayon pool inside `draw`)
+/// while this thread encodes, with a few frames in flight: composition hides
+/// behind encoding and memory stays bounded. Checks `cancel` every frame.
+pub fn encode_pipelined(
+    encoder: &mut VideoEncoder,
+    frames: u32,
+    draw: &(dyn Fn(u32, &mut [u8]) + Sync),
+    ctl: &crate::RenderControl<'_>,
+) -> Result<(), RenderError> {
+    use std::sync::atomic::Ordering;
+    use std::sync::mpsc::sync_channel;
+    const IN_FLIGHT: usize = 3;
+    let (w, h) = (encoder.width, encoder.height);
+    let (ready_tx, ready_rx) = sync_channel::<YUVBuffer>(IN_FLIGHT);
+    let (free_tx, free_rx) = sync_channel::<YUVBuffer>(IN_FLIGHT + 1);
+    for _ in 0..IN_FLIGHT + 1 {
+        free_tx.send(YUVBuffer::new(w as usize, h as usize)).expect("room for every buffer");
+    }
+    std::thread::scope(|scope| {
+        let composer = scope.spawn(move || -> Result<(), RenderError> {
+            let mut rgb = vec![0u8; (w * h * 3) as usize];
+            for i in 0..frames {
+                if ctl.cancel.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let Ok(mut yuv) = free_rx.recv() else { return Ok(()) };
+                draw(i, &mut rgb);
+                rgb_to_yuv(&rgb, w, h, &mut yuv)?;
+                if ready_tx.send(yuv).is_err() {
+                    return Ok(()); // the encoder stopped
+                }
+            }
+            Ok(())
+        });
+        let mut done = 0;
+        let encoded = (|| {
+            for yuv in ready_rx.iter() {
+                encoder.push_yuv(&yuv)?;
+                done += 1;
+                (ctl.progress)(done, frames);
+                let _ = free_tx.send(yuv);
+                if ctl.cancel.load(Ordering::Relaxed) {
+                    return Err(RenderError::Cancelled);
+                }
+            }
+            Ok(())
+        })();
+        drop(ready_rx);
+        let composed = composer.join().unwrap_or_else(|_| Err(RenderError::Encode("frame composer panicked".into())));
+        encoded?;
+        composed?;
+        if ctl.cancel.load(Ordering::Relaxed) {
+            return Err(RenderError::Cancelled);
+        }
+        if done != frames {
+            return Err(RenderError::Encode(format!("only {done} of {frames} frames were encoded")));
+        }
+        Ok(())
+    })
+}
+
 /// Default video bitrate: enough for clean 720p at 25 fps with Constrained Baseline.
 pub const DEFAULT_BITRATE: u32 = 2_000_000;
 
@@ -61,12 +135,15 @@ impl VideoEncoder {
 
     /// Encodes one packed RGB8 frame of the configured size.
     pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), RenderError> {
-        let (w, h) = (self.width as usize, self.height as usize);
-        if rgb.len() != w * h * 3 {
-            return Err(RenderError::Input(format!("frame has {} bytes, expected {}", rgb.len(), w * h * 3)));
-        }
-        self.yuv.read_rgb8(RgbSliceU8::new(rgb, (w, h)));
-        let bitstream = self.encoder.encode(&self.yuv).map_err(|e| RenderError::Encode(e.to_string()))?;
+        let mut yuv = std::mem::replace(&mut self.yuv, YUVBuffer::new(0, 0));
+        let result = rgb_to_yuv(rgb, self.width, self.height, &mut yuv).and_then(|()| self.push_yuv(&yuv));
+        self.yuv = yuv;
+        result
+    }
+
+    /// Encodes one I420 frame of the configured size.
+    pub fn push_yuv(&mut self, yuv: &YUVBuffer) -> Result<(), RenderError> {
+        let bitstream = self.encoder.encode(yuv).map_err(|e| RenderError::Encode(e.to_string()))?;
         let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
         self.packet.clear();
         bitstream.write_vec(&mut self.packet);

@@ -2,14 +2,13 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
-use crate::encode::{VideoEncoder, DEFAULT_BITRATE};
+use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 
 pub const SIMPLE_FPS: u32 = 25;
 pub const SIMPLE_DURATION_SECS: u32 = 6;
@@ -52,15 +51,7 @@ impl Renderer for SimpleRenderer {
         let scene = Scene::new(job, w, h);
         let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
         let mut encoder = VideoEncoder::create(out, w, h, SIMPLE_FPS, DEFAULT_BITRATE)?;
-        let mut frame = vec![0u8; (w * h * 3) as usize];
-        for i in 0..frames {
-            if ctl.cancel.load(Ordering::Relaxed) {
-                return Err(RenderError::Cancelled);
-            }
-            scene.draw(i, frames, &mut frame);
-            encoder.push_rgb(&frame)?;
-            (ctl.progress)(i + 1, frames);
-        }
+        encode_pipelined(&mut encoder, frames, &|i, frame: &mut [u8]| scene.draw(i, frames, frame), ctl)?;
         let secs = f64::from(frames) / f64::from(SIMPLE_FPS);
         encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
         encoder.finish()?;
