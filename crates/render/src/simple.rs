@@ -291,7 +291,7 @@ fn blend_mask(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
         RenderJob {
