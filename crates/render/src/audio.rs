@@ -34,7 +34,9 @@ pub fn soundtrack(secs: f64) -> Vec<f32> {
         }
         // Kick: a short decaying low sine at each beat.
         let since = t % beat;
-        let kick = 0.25 * (-since * 18.0).exp() * (std::f64::consts::TAU * (55.0 + 60.0 * (-since * 30.0).exp()) * since).sin();
+        let kick = 0.25
+            * (-since * 18.0).exp()
+            * (std::f64::consts::TAU * (55.0 + 60.0 * (-since * 30.0).exp()) * since).sin();
         // Hi-hat shimmer on the off-beat: filtered noise burst.
         noise ^= noise << 13;
         noise ^= noise >> 17;
