@@ -174,14 +174,17 @@ fn render(
     };
     let started = std::time::Instant::now();
     let summary = SimpleRenderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
+    let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(
-        "\nwrote {} ({}x{}, {} frames at {} fps) in {:.2} s",
+        "\nwrote {} ({}x{}, {} frames at {} fps) in {:.2} s; compose {:.2} ms/frame, encode {:.2} ms/frame",
         output.display(),
         summary.width,
         summary.height,
         summary.frames,
         summary.fps,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        per_frame(summary.times.compose),
+        per_frame(summary.times.encode),
     );
     Ok(())
 }

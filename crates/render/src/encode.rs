@@ -22,6 +22,15 @@ pub fn rgb_to_yuv(rgb: &[u8], width: u32, height: u32, yuv: &mut YUVBuffer) -> R
     Ok(())
 }
 
+/// Time spent in each stage of a pipelined render (summed over frames).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    /// Drawing frames and converting them to I420.
+    pub compose: std::time::Duration,
+    /// H.264 encoding and muxing.
+    pub encode: std::time::Duration,
+}
+
 /// Composes frames on one thread (which may use the rayon pool inside `draw`)
 /// while this thread encodes, with a few frames in flight: composition hides
 /// behind encoding and memory stays bounded. Checks `cancel` every frame.
@@ -30,9 +39,10 @@ pub fn encode_pipelined(
     frames: u32,
     draw: &(dyn Fn(u32, &mut [u8]) + Sync),
     ctl: &crate::RenderControl<'_>,
-) -> Result<(), RenderError> {
+) -> Result<StageTimes, RenderError> {
     use std::sync::atomic::Ordering;
     use std::sync::mpsc::sync_channel;
+    use std::time::{Duration, Instant};
     const IN_FLIGHT: usize = 3;
     let (w, h) = (encoder.width, encoder.height);
     let (ready_tx, ready_rx) = sync_channel::<YUVBuffer>(IN_FLIGHT);
@@ -41,25 +51,31 @@ pub fn encode_pipelined(
         free_tx.send(YUVBuffer::new(w as usize, h as usize)).expect("room for every buffer");
     }
     std::thread::scope(|scope| {
-        let composer = scope.spawn(move || -> Result<(), RenderError> {
+        let composer = scope.spawn(move || -> Result<Duration, RenderError> {
             let mut rgb = vec![0u8; (w * h * 3) as usize];
+            let mut busy = Duration::ZERO;
             for i in 0..frames {
                 if ctl.cancel.load(Ordering::Relaxed) {
-                    return Ok(());
+                    break;
                 }
-                let Ok(mut yuv) = free_rx.recv() else { return Ok(()) };
+                let Ok(mut yuv) = free_rx.recv() else { break };
+                let started = Instant::now();
                 draw(i, &mut rgb);
                 rgb_to_yuv(&rgb, w, h, &mut yuv)?;
+                busy += started.elapsed();
                 if ready_tx.send(yuv).is_err() {
-                    return Ok(()); // the encoder stopped
+                    break; // the encoder stopped
                 }
             }
-            Ok(())
+            Ok(busy)
         });
         let mut done = 0;
+        let mut encode = Duration::ZERO;
         let encoded = (|| {
             for yuv in ready_rx.iter() {
+                let started = Instant::now();
                 encoder.push_yuv(&yuv)?;
+                encode += started.elapsed();
                 done += 1;
                 (ctl.progress)(done, frames);
                 let _ = free_tx.send(yuv);
@@ -72,14 +88,14 @@ pub fn encode_pipelined(
         drop(ready_rx);
         let composed = composer.join().unwrap_or_else(|_| Err(RenderError::Encode("frame composer panicked".into())));
         encoded?;
-        composed?;
+        let compose = composed?;
         if ctl.cancel.load(Ordering::Relaxed) {
             return Err(RenderError::Cancelled);
         }
         if done != frames {
             return Err(RenderError::Encode(format!("only {done} of {frames} frames were encoded")));
         }
-        Ok(())
+        Ok(StageTimes { compose, encode })
     })
 }
 

@@ -35,12 +35,14 @@ pub struct RenderControl<'a> {
     pub progress: &'a (dyn Fn(u32, u32) + Sync),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RenderSummary {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
     pub frames: u32,
+    /// Where the time went (not part of the output; varies run to run).
+    pub times: encode::StageTimes,
 }
 
 #[derive(Debug, thiserror::Error)]

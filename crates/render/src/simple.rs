@@ -51,11 +51,14 @@ impl Renderer for SimpleRenderer {
         let scene = Scene::new(job, w, h);
         let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
         let mut encoder = VideoEncoder::create(out, w, h, SIMPLE_FPS, DEFAULT_BITRATE)?;
-        encode_pipelined(&mut encoder, frames, &|i, frame: &mut [u8]| scene.draw(i, frames, frame), ctl)?;
+        let mut times =
+            encode_pipelined(&mut encoder, frames, &|i, frame: &mut [u8]| scene.draw(i, frames, frame), ctl)?;
         let secs = f64::from(frames) / f64::from(SIMPLE_FPS);
+        let started = std::time::Instant::now();
         encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
         encoder.finish()?;
-        Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames })
+        times.encode += started.elapsed();
+        Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })
     }
 
     fn render_frame(&self, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError> {
@@ -133,19 +136,34 @@ impl Scene {
             let sy = photo.height() as f32 / dh;
             let (bx0, by0) = (x0.floor() as i32 - BORDER, y0.floor() as i32 - BORDER);
             let (bx1, by1) = ((x0 + dw).ceil() as i32 + BORDER, (y0 + dh).ceil() as i32 + BORDER);
+            let (pw, ph) = (photo.width() as f32, photo.height() as f32);
+            let xs = bx0.max(0)..bx1.min(self.w as i32);
+            // Per column, once per frame: source taps and 8-bit weights (None = border).
+            let columns: Vec<Option<Tap>> =
+                xs.clone().map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw)).collect();
+            let src = photo.as_raw();
+            let stride = photo.width() as usize * 3;
             frame.par_chunks_mut(row_bytes).enumerate().for_each(|(y, row)| {
                 let y = y as i32;
                 if y < by0 || y >= by1 {
                     return;
                 }
-                for x in bx0.max(0)..bx1.min(self.w as i32) {
-                    let px = &mut row[(x * 3) as usize..(x * 3 + 3) as usize];
-                    let u = (x as f32 + 0.5 - x0) * sx - 0.5;
-                    let v = (y as f32 + 0.5 - y0) * sy - 0.5;
-                    if u < -0.5 || v < -0.5 || u > photo.width() as f32 - 0.5 || v > photo.height() as f32 - 0.5 {
-                        px.copy_from_slice(&[250, 248, 240]); // the white print border
-                    } else {
-                        px.copy_from_slice(&bilinear(photo, u, v));
+                let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
+                let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
+                    out.chunks_exact_mut(3).for_each(|px| px.copy_from_slice(&BORDER_COLOR));
+                    return;
+                };
+                let (top, bottom) = (&src[ty.i0 * stride..], &src[ty.i1 * stride..]);
+                for (px, tx) in out.chunks_exact_mut(3).zip(&columns) {
+                    let Some(tx) = tx else {
+                        px.copy_from_slice(&BORDER_COLOR);
+                        continue;
+                    };
+                    let (a, b) = (tx.i0 * 3, tx.i1 * 3);
+                    for c in 0..3 {
+                        let t = u32::from(top[a + c]) * (256 - tx.w) + u32::from(top[b + c]) * tx.w;
+                        let m = u32::from(bottom[a + c]) * (256 - tx.w) + u32::from(bottom[b + c]) * tx.w;
+                        px[c] = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as u8;
                     }
                 }
             });
@@ -212,6 +230,32 @@ impl Scene {
     }
 }
 
+/// The white print border around the photo.
+const BORDER_COLOR: [u8; 3] = [250, 248, 240];
+
+/// One axis of a bilinear sample: the two source indices and the weight
+/// (0..=256) of the second, in fixed point so every frame is exact and fast.
+#[derive(Clone, Copy)]
+struct Tap {
+    i0: usize,
+    i1: usize,
+    w: u32,
+}
+
+impl Tap {
+    /// `None` when `u` falls outside the image (that pixel is border).
+    fn new(u: f32, len: f32) -> Option<Tap> {
+        if u < -0.5 || u > len - 0.5 {
+            return None;
+        }
+        let u = u.clamp(0.0, len - 1.0);
+        let i0 = u.floor() as usize;
+        let i1 = (i0 + 1).min(len as usize - 1);
+        Some(Tap { i0, i1, w: ((u - i0 as f32) * 256.0).round() as u32 })
+    }
+}
+
+#[cfg(test)]
 fn bilinear(img: &RgbImage, u: f32, v: f32) -> [u8; 3] {
     let (w, h) = (img.width() as i32, img.height() as i32);
     let u = u.clamp(0.0, (w - 1) as f32);
@@ -302,6 +346,24 @@ mod tests {
         }
     }
 
+    /// The fixed-point sampler agrees with the float reference within rounding.
+    #[test]
+    fn fixed_point_sampling_matches_float_bilinear() {
+        let img = RgbImage::from_fn(37, 23, |x, y| image::Rgb([(x * 7) as u8, (y * 11) as u8, ((x * y) % 256) as u8]));
+        for (u, v) in [(0.0, 0.0), (3.3, 4.7), (35.9, 21.2), (10.5, 0.25), (36.0, 22.0)] {
+            let (tx, ty) = (Tap::new(u, 37.0).unwrap(), Tap::new(v, 23.0).unwrap());
+            let want = bilinear(&img, u, v);
+            for c in 0..3 {
+                let px = |x: usize, y: usize| u32::from(img.get_pixel(x as u32, y as u32)[c]);
+                let t = px(tx.i0, ty.i0) * (256 - tx.w) + px(tx.i1, ty.i0) * tx.w;
+                let m = px(tx.i0, ty.i1) * (256 - tx.w) + px(tx.i1, ty.i1) * tx.w;
+                let got = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as i32;
+                assert!((got - i32::from(want[c])).abs() <= 1, "({u},{v}) c{c}: {got} vs {}", want[c]);
+            }
+        }
+        assert!(Tap::new(-0.6, 37.0).is_none() && Tap::new(36.6, 37.0).is_none());
+    }
+
     #[test]
     fn photo_rect_is_contained_and_centred() {
         let (x, y, w, h) = photo_rect(1280, 720, 512, 512);
@@ -333,7 +395,7 @@ mod tests {
         let a = dir.path().join("a.mp4");
         let b = dir.path().join("b.mp4");
         let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();
-        assert_eq!(s, RenderSummary { width: 1280, height: 720, fps: 25, frames: 150 });
+        assert_eq!((s.width, s.height, s.fps, s.frames), (1280, 720, 25, 150));
         assert_eq!(done.load(Ordering::Relaxed), 150);
         SimpleRenderer.render(&job(vec![img], &["Lion"]), &b, &ctl).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
