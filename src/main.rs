@@ -42,9 +42,9 @@ enum Command {
         /// Template ID.
         #[arg(long)]
         template: String,
-        /// Input image file (repeat for several slots).
+        /// Input image: a file or an http(s) URL (repeat for several slots).
         #[arg(long)]
-        image: Vec<PathBuf>,
+        image: Vec<String>,
         /// Text input (repeat for several slots).
         #[arg(long)]
         text: Vec<String>,
@@ -96,6 +96,17 @@ fn main() -> Result<()> {
     }
 }
 
+/// Image bytes from a file, or from an http(s) URL through the guarded fetcher
+/// (loopback and private addresses refused, as in the server).
+fn read_image_source(src: &str) -> Result<Vec<u8>> {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        let url = url::Url::parse(src).with_context(|| format!("invalid URL {src}"))?;
+        let fetcher = videoagent_fetch::Fetcher::new(videoagent_fetch::FetchConfig::default())?;
+        return runtime()?.block_on(fetcher.get_bytes(&url)).with_context(|| format!("downloading {src}"));
+    }
+    std::fs::read(src).with_context(|| format!("reading {src}"))
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
@@ -143,7 +154,7 @@ async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
 
 fn render(
     template: &str,
-    images: &[PathBuf],
+    images: &[String],
     texts: Vec<String>,
     output: &std::path::Path,
     frame: Option<std::time::Duration>,
@@ -154,9 +165,9 @@ fn render(
     let rules = videoagent_media::ImageRules::default();
     let images = images
         .iter()
-        .map(|p| {
-            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            videoagent_media::decode(&bytes, &rules).with_context(|| format!("{}", p.display()))
+        .map(|src| {
+            let bytes = read_image_source(src)?;
+            videoagent_media::decode(&bytes, &rules).with_context(|| src.clone())
         })
         .collect::<Result<Vec<_>>>()?;
     let job = RenderJob { template_id: t.id.clone(), template_name: t.name_en.clone(), texts, images };
@@ -167,16 +178,23 @@ fn render(
         return Ok(());
     }
     let cancel = AtomicBool::new(false);
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} rendering [{bar:40}] {pos}/{len} frames {per_sec} eta {eta}",
+        )
+        .expect("valid progress template")
+        .progress_chars("=> "),
+    );
     let progress = |done: u32, total: u32| {
-        if done == total || done % 25 == 0 {
-            eprint!("\rrendering {done}/{total} frames");
-        }
+        bar.set_length(u64::from(total));
+        bar.set_position(u64::from(done));
     };
     let started = std::time::Instant::now();
     let summary = SimpleRenderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
+    bar.finish_and_clear();
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(
-        "\nwrote {} ({}x{}, {} frames at {} fps) in {:.2} s; compose {:.2} ms/frame, encode {:.2} ms/frame",
+        "wrote {} ({}x{}, {} frames at {} fps) in {:.2} s; compose {:.2} ms/frame, encode {:.2} ms/frame",
         output.display(),
         summary.width,
         summary.height,
