@@ -98,9 +98,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // start-up belongs to a dead process and can be reclaimed at once.
     let _lock = lock_data_dir(&data_dir)?;
     let store = args.storage.open_store().await?;
-    let reaped = store.reap_all().await?;
-    if reaped > 0 {
-        tracing::info!(count = reaped, "returned unfinished tasks of a previous run to the queue");
+    // Only an embedded database is covered by the data-directory lock; a shared
+    // database may have live workers elsewhere, whose leases simply expire.
+    if args.storage.database_url.is_none() {
+        let reaped = store.reap_all().await?;
+        if reaped > 0 {
+            tracing::info!(count = reaped, "returned unfinished tasks of a previous run to the queue");
+        }
     }
     let secret = load_or_create_secret(&data_dir.join("secret.key"))?;
     seed_keys(store.as_ref(), args.bootstrap_key.as_deref()).await?;

@@ -41,6 +41,15 @@ async fn authentication_errors() {
         assert_eq!(status, 200);
         assert_eq!(v, base(1004, carry), "{auth:?}");
     }
+    // Non-ASCII bytes in the header: still a clean 1004 / 2049, never a crash.
+    let mut req = app.client.post(app.url("/v1/video_template_generation")).body(body.clone());
+    req = req.header("Authorization", reqwest::header::HeaderValue::from_bytes("abcdeé x".as_bytes()).unwrap());
+    let v: Value = req.header("Content-Type", "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(v, base(1004, carry));
+    let mut req = app.client.post(app.url("/v1/video_template_generation")).body(body.clone());
+    req = req.header("Authorization", reqwest::header::HeaderValue::from_bytes("Bearer sk-é".as_bytes()).unwrap());
+    let v: Value = req.header("Content-Type", "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(v, base(2049, "invalid api key"));
     let (_, v) = raw_create(&app, Some("Bearer sk-api-unknown"), Some("application/json"), body.clone()).await;
     assert_eq!(v, base(1004, "login fail: invalid API secret key"));
     for auth in ["Bearer", "Bearer    ", &format!("Bearer {}", "k".repeat(1025))] {
@@ -225,6 +234,8 @@ async fn query_errors_and_unknown_endpoints() {
         .unwrap();
     assert_eq!(resp.status(), 403);
     let resp = app.client.get(app.url("/files/videos/401047179385389059.mp4")).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let resp = app.client.get(app.url("/files/videos/401047179385389059.mp4?expires=abc&sig=x")).send().await.unwrap();
     assert_eq!(resp.status(), 403);
 }
 

@@ -58,7 +58,7 @@ pub fn parse_bearer(header: Option<&[u8]>) -> BearerKey<'_> {
         };
     };
     let value = value.trim_start();
-    if value.len() < 6 || !value[..6].eq_ignore_ascii_case("bearer") {
+    if !value.get(..6).is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer")) {
         return BearerKey::Missing;
     }
     let rest = &value[6..];
@@ -97,6 +97,9 @@ mod tests {
         assert_eq!(parse_bearer(Some(b"Bearer    ")), BearerKey::Malformed);
         assert_eq!(parse_bearer(Some("Bearer sk-\u{e9}".as_bytes())), BearerKey::Malformed);
         assert_eq!(parse_bearer(Some(b"Bearer a b")), BearerKey::Malformed);
+        // A multi-byte character across byte 6 is another scheme, not a panic.
+        assert_eq!(parse_bearer(Some("abcdeé x".as_bytes())), BearerKey::Missing);
+        assert_eq!(parse_bearer(Some("é".as_bytes())), BearerKey::Missing);
         let long = format!("Bearer {}", "a".repeat(1025));
         assert_eq!(parse_bearer(Some(long.as_bytes())), BearerKey::Malformed);
         let max = format!("Bearer {}", "a".repeat(1024));

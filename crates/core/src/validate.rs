@@ -134,7 +134,7 @@ fn media_value(item: &Value, i: usize) -> Result<MediaValue, ApiError> {
     if raw.is_empty() {
         return Err(ApiError::invalid(format!("media_inputs[{i}].value is empty")));
     }
-    if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
+    if raw.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:")) {
         return parse_data_url(raw).map_err(|why| ApiError::invalid(format!("media_inputs[{i}]: {why}")));
     }
     let url = http_url(raw).ok_or_else(|| {
@@ -157,7 +157,9 @@ pub fn http_url(s: &str) -> Option<url::Url> {
 
 /// Parses `data:image/<type>[;param]*;base64,<payload>`.
 pub fn parse_data_url(s: &str) -> Result<MediaValue, &'static str> {
-    let rest = &s[5..];
+    let Some(rest) = s.get(..5).filter(|p| p.eq_ignore_ascii_case("data:")).and_then(|_| s.get(5..)) else {
+        return Err("not a data URL");
+    };
     let (meta, payload) = rest.split_once(',').ok_or("data URL has no ',' before its data")?;
     let mut parts = meta.split(';');
     let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
@@ -235,6 +237,10 @@ mod tests {
             "invalid params, text_inputs[0].value is empty"
         );
         assert_eq!(m(r#""text_inputs":"x""#), "invalid params, text_inputs must be an array");
+        assert_eq!(
+            m(r#""text_inputs":[{"value":"x"}],"media_inputs":[{"value":"图片.jpg"}]"#),
+            "invalid params, media_inputs[0].value must be an http(s) URL or a data:image/...;base64 URL"
+        );
         assert_eq!(m(r#""text_inputs":[{"value":1}]"#), "invalid params, text_inputs[0].value must be a string");
         assert_eq!(m(r#""text_inputs":[{"value":"x"}]"#), "invalid params, media_inputs: template needs 1 item, got 0");
         assert_eq!(

@@ -243,7 +243,8 @@ impl Fetcher {
 
     /// POSTs a JSON body (callbacks) under the same address rules. Redirects
     /// are not followed (a 3xx is just a non-2xx answer); at most
-    /// `max_response` bytes of the answer are read, the rest is ignored.
+    /// `max_response` bytes of the answer are read, the rest is ignored, and
+    /// with `max_response == 0` the answer is decided by its status line alone.
     pub async fn post_json(
         &self,
         url: &Url,
@@ -261,6 +262,9 @@ impl Fetcher {
             let resp = req.body(body).send().await.map_err(|e| send_error(url, &e))?;
             let status = resp.status().as_u16();
             let mut answer = Vec::new();
+            if max_response == 0 {
+                return Ok((status, answer));
+            }
             let mut stream = resp.bytes_stream();
             while let Some(chunk) = stream.next().await {
                 let Ok(chunk) = chunk else { break };

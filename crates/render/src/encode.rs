@@ -127,7 +127,8 @@ impl VideoEncoder {
             .skip_frames(false)
             .intra_frame_period(IntraFramePeriod::from_num_frames(fps * 2))
             // One thread keeps output byte-identical across runs; frames are composed in parallel instead.
-            .num_threads(1);
+            .num_threads(1)
+            .debug(false);
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
             .map_err(|e| RenderError::Encode(e.to_string()))?;
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);

@@ -165,12 +165,14 @@ pub struct DuePush {
 /// transaction as the status change they report.
 #[async_trait]
 pub trait CallbackStore: Send + Sync {
-    /// Tasks whose callback URL has not been challenged yet: `(task_id, url)`.
-    async fn pending_verifications(&self, limit: i64) -> Result<Vec<(String, String)>>;
+    /// Takes callback URLs not challenged yet, `(task_id, url)`, and hides
+    /// them from other claims until `hold_until` (a crash mid-challenge retries then).
+    async fn claim_verifications(&self, now: i64, hold_until: i64, limit: i64) -> Result<Vec<(String, String)>>;
     /// Records the challenge result; a failure drops the task's pending pushes.
     async fn set_verification(&self, task_id: &str, passed: bool, reason: Option<&str>, now: i64) -> Result<()>;
-    /// Pushes due now whose callback passed verification, oldest first.
-    async fn due_pushes(&self, now: i64, limit: i64) -> Result<Vec<DuePush>>;
+    /// Takes pushes due now whose callback passed verification, oldest first,
+    /// and hides them from other claims until `hold_until`.
+    async fn claim_pushes(&self, now: i64, hold_until: i64, limit: i64) -> Result<Vec<DuePush>>;
     /// Marks a push delivered; `false` if a newer state replaced it meanwhile.
     async fn push_delivered(&self, task_id: &str, delivery_id: &str) -> Result<bool>;
     /// Records a failed attempt: try again at `next_attempt_at`, or drop it when `None`.

@@ -74,12 +74,17 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at) WHERE state = 'pending';
 "#,
+    r#"
+ALTER TABLE accounts ADD COLUMN is_default INTEGER;
+CREATE UNIQUE INDEX accounts_one_default ON accounts(is_default) WHERE is_default = 1;
+ALTER TABLE callbacks ADD COLUMN check_after INTEGER;
+"#,
 ];
 
 /// In the same transaction as a status change: the push that reports it.
 /// One row per task, so a newer state replaces a push still waiting (api.md 6.2).
 const QUEUE_PUSH: &str = "INSERT INTO outbox (task_id, delivery_id, status, next_attempt_at)
-     SELECT id, lower(hex(randomblob(16))), ?, ? FROM tasks WHERE id = ? AND callback_url IS NOT NULL
+     SELECT task_id, lower(hex(randomblob(16))), ?, ? FROM callbacks WHERE task_id = ? AND verification != 'failed'
      ON CONFLICT (task_id) DO UPDATE SET delivery_id = excluded.delivery_id, status = excluded.status,
          attempts = 0, first_attempt_at = NULL, next_attempt_at = excluded.next_attempt_at, state = 'pending'";
 
@@ -124,13 +129,22 @@ impl SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await?;
+        // IMMEDIATE takes the write lock before reading the version, so two
+        // processes opening a fresh shared database migrate one after the other.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let applied = async {
+            let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *conn).await?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *conn).await?;
+            }
+            Ok::<_, sqlx::Error>(())
         }
-        tx.commit().await?;
+        .await;
+        let end = if applied.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::raw_sql(end).execute(&mut *conn).await?;
+        applied?;
         Ok(())
     }
 
@@ -381,11 +395,15 @@ impl KeyStore for SqliteStore {
     }
 
     async fn default_account(&self, now: i64) -> Result<i64> {
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (1, 'default', ?) ON CONFLICT (id) DO NOTHING")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(1)
+        // Marked by a unique flag, not by id: accounts created by `keys create`
+        // before the first start must never become the default account.
+        sqlx::query(
+            "INSERT INTO accounts (name, created_at, is_default) VALUES ('default', ?, 1) ON CONFLICT DO NOTHING",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1").fetch_one(&self.pool).await?)
     }
 
     async fn account_exists(&self, id: i64) -> Result<bool> {
@@ -439,12 +457,20 @@ impl KeyStore for SqliteStore {
 
 #[async_trait]
 impl CallbackStore for SqliteStore {
-    async fn pending_verifications(&self, limit: i64) -> Result<Vec<(String, String)>> {
-        let rows =
-            sqlx::query("SELECT task_id, url FROM callbacks WHERE verification = 'pending' ORDER BY task_id LIMIT ?")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
+    async fn claim_verifications(&self, now: i64, hold_until: i64, limit: i64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "UPDATE callbacks SET check_after = ?
+             WHERE task_id IN (
+                 SELECT task_id FROM callbacks
+                 WHERE verification = 'pending' AND (check_after IS NULL OR check_after <= ?)
+                 ORDER BY task_id LIMIT ?)
+             RETURNING task_id, url",
+        )
+        .bind(hold_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| Ok((r.try_get("task_id")?, r.try_get("url")?))).collect()
     }
 
@@ -470,16 +496,23 @@ impl CallbackStore for SqliteStore {
         Ok(())
     }
 
-    async fn due_pushes(&self, now: i64, limit: i64) -> Result<Vec<DuePush>> {
+    async fn claim_pushes(&self, now: i64, hold_until: i64, limit: i64) -> Result<Vec<DuePush>> {
+        // Claiming moves `next_attempt_at` past the attempt, so a push in flight
+        // (or queued behind a slow host) is not picked again meanwhile.
         let rows = sqlx::query(
-            "SELECT o.task_id, o.delivery_id, o.status, o.attempts, o.first_attempt_at, c.url,
-                    t.error_code, t.error_msg
-             FROM outbox o JOIN callbacks c ON c.task_id = o.task_id JOIN tasks t ON t.id = o.task_id
-             WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND c.verification = 'passed'
-             ORDER BY o.next_attempt_at LIMIT ?",
+            "WITH due AS (
+                 SELECT o.task_id FROM outbox o JOIN callbacks c ON c.task_id = o.task_id
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND c.verification = 'passed'
+                 ORDER BY o.next_attempt_at LIMIT ?)
+             UPDATE outbox SET next_attempt_at = ? WHERE task_id IN (SELECT task_id FROM due)
+             RETURNING task_id, delivery_id, status, attempts, first_attempt_at,
+                 (SELECT url FROM callbacks c WHERE c.task_id = outbox.task_id) AS url,
+                 (SELECT error_code FROM tasks t WHERE t.id = outbox.task_id) AS error_code,
+                 (SELECT error_msg FROM tasks t WHERE t.id = outbox.task_id) AS error_msg",
         )
         .bind(now)
         .bind(limit)
+        .bind(hold_until)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -645,6 +678,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_default_account_is_never_someone_elses() {
+        let (_d, s) = store().await;
+        let alice = s.create_account("alice", 0).await.unwrap();
+        let default = s.default_account(1).await.unwrap();
+        assert_ne!(alice, default);
+        assert_eq!(s.default_account(2).await.unwrap(), default);
+    }
+
+    #[tokio::test]
     async fn keys_are_found_by_hash_and_revocable() {
         let (_d, s) = store().await;
         let acc = s.default_account(0).await.unwrap();
@@ -674,33 +716,38 @@ mod tests {
         t.callback_url = Some("https://cb.example/hook".into());
         s.insert_task(&t).await.unwrap();
         s.insert_task(&task("100000000000000002", 1, 0)).await.unwrap();
-        assert_eq!(s.pending_verifications(10).await.unwrap(), vec![(t.id.clone(), "https://cb.example/hook".into())]);
+        assert_eq!(
+            s.claim_verifications(0, 5, 10).await.unwrap(),
+            vec![(t.id.clone(), "https://cb.example/hook".into())]
+        );
+        assert!(s.claim_verifications(1, 5, 10).await.unwrap().is_empty(), "claimed until 5");
 
         let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
         assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
-        assert!(s.due_pushes(10, 10).await.unwrap().is_empty(), "held until the challenge passes");
+        assert!(s.claim_pushes(10, 10, 10).await.unwrap().is_empty(), "held until the challenge passes");
         s.set_verification(&t.id, true, None, 3).await.unwrap();
-        assert!(s.pending_verifications(10).await.unwrap().is_empty());
-        let due = s.due_pushes(10, 10).await.unwrap();
+        assert!(s.claim_verifications(100, 100, 10).await.unwrap().is_empty());
+        let due = s.claim_pushes(10, 40, 10).await.unwrap();
         assert_eq!(due.len(), 1);
+        assert!(s.claim_pushes(20, 40, 10).await.unwrap().is_empty(), "in flight until 40");
         assert_eq!(due[0].status, TaskStatus::Processing);
 
         // A retry keeps the delivery id; a newer state replaces the push.
         s.push_retry(&t.id, &due[0].delivery_id, 10, Some(100)).await.unwrap();
-        assert!(s.due_pushes(50, 10).await.unwrap().is_empty());
-        assert_eq!(s.due_pushes(100, 10).await.unwrap()[0].delivery_id, due[0].delivery_id);
+        assert!(s.claim_pushes(50, 50, 10).await.unwrap().is_empty());
+        assert_eq!(s.claim_pushes(100, 100, 10).await.unwrap()[0].delivery_id, due[0].delivery_id);
         assert!(s.complete(&t.id, "w", &Outcome::Success { video_key: "v".into() }, 60).await.unwrap());
-        let newer = s.due_pushes(60, 10).await.unwrap();
+        let newer = s.claim_pushes(60, 60, 10).await.unwrap();
         assert_eq!(newer[0].status, TaskStatus::Success);
         assert_eq!(newer[0].attempts, 0);
         assert_ne!(newer[0].delivery_id, due[0].delivery_id);
         assert!(!s.push_delivered(&t.id, &due[0].delivery_id).await.unwrap(), "stale delivery id");
         assert!(s.push_delivered(&t.id, &newer[0].delivery_id).await.unwrap());
-        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
         // Tasks without a callback queue nothing.
         let other = s.claim("w", 60_000, 70).await.unwrap().unwrap();
         assert!(s.start_processing(&other.id, "w", &other.inputs, 71).await.unwrap());
-        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
     }
 
     #[tokio::test]
@@ -712,7 +759,7 @@ mod tests {
         let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
         assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
         s.set_verification(&t.id, false, Some("wrong echo"), 3).await.unwrap();
-        assert!(s.due_pushes(1000, 10).await.unwrap().is_empty());
+        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
         // Another task: a push whose retries run out is dropped.
         let mut u = task("100000000000000002", 1, 0);
         u.callback_url = Some("https://cb.example/hook".into());
@@ -720,8 +767,8 @@ mod tests {
         s.set_verification(&u.id, true, None, 3).await.unwrap();
         let c = s.claim("w", 60_000, 4).await.unwrap().unwrap();
         assert!(s.start_processing(&c.id, "w", &c.inputs, 5).await.unwrap());
-        let due = s.due_pushes(10, 10).await.unwrap();
+        let due = s.claim_pushes(10, 10, 10).await.unwrap();
         s.push_retry(&u.id, &due[0].delivery_id, 10, None).await.unwrap();
-        assert!(s.due_pushes(i64::MAX, 10).await.unwrap().is_empty());
+        assert!(s.claim_pushes(i64::MAX, i64::MAX, 10).await.unwrap().is_empty());
     }
 }

@@ -93,7 +93,10 @@ pub async fn run_callbacks(
 
 impl Dispatcher {
     async fn dispatch_once(&self) -> Result<(), videoagent_store::StoreError> {
-        for (task_id, url) in self.store.pending_verifications(100).await? {
+        let now = now_ms();
+        let hold = |d: Duration| now + d.as_millis() as i64 + 5_000;
+        let verify_until = hold(self.config.challenge_timeout);
+        for (task_id, url) in self.store.claim_verifications(now, verify_until, 100).await? {
             if let Some(guard) = self.start(format!("v:{task_id}")) {
                 let d = self.clone();
                 tokio::spawn(async move {
@@ -102,7 +105,7 @@ impl Dispatcher {
                 });
             }
         }
-        for push in self.store.due_pushes(now_ms(), 200).await? {
+        for push in self.store.claim_pushes(now, hold(self.config.push_timeout), 200).await? {
             if let Some(guard) = self.start(format!("p:{}", push.task_id)) {
                 let d = self.clone();
                 tokio::spawn(async move {
@@ -133,6 +136,7 @@ impl Dispatcher {
         delivery_id: &str,
         body: Vec<u8>,
         timeout: Duration,
+        max_answer: usize,
     ) -> Result<(u16, Vec<u8>), FetchError> {
         let url = url::Url::parse(url).map_err(|_| FetchError::BadScheme)?;
         let slot = self.host_slot(&url);
@@ -143,13 +147,14 @@ impl Dispatcher {
             ("X-VideoAgent-Timestamp", timestamp.clone()),
             ("X-VideoAgent-Signature", sign(&self.config.secret, &timestamp, &body)),
         ];
-        self.fetcher.post_json(&url, &headers, body, timeout, MAX_ANSWER).await
+        self.fetcher.post_json(&url, &headers, body, timeout, max_answer).await
     }
 
     async fn verify(&self, task_id: &str, url: &str) {
         let challenge: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();
         let body = serde_json::to_vec(&serde_json::json!({ "challenge": challenge })).expect("JSON");
-        let result = self.post(url, &format!("challenge-{task_id}"), body, self.config.challenge_timeout).await;
+        let result =
+            self.post(url, &format!("challenge-{task_id}"), body, self.config.challenge_timeout, MAX_ANSWER).await;
         let failure = match result {
             Ok((status, _)) if !(200..300).contains(&status) => Some("http_status"),
             Ok((_, answer)) if echoed(&answer, &challenge) => None,
@@ -172,7 +177,8 @@ impl Dispatcher {
 
     async fn deliver(&self, push: DuePush) {
         let body = serde_json::to_vec(&self.push_body(&push)).expect("JSON");
-        let result = self.post(&push.url, &push.delivery_id, body, self.config.push_timeout).await;
+        // Any 2xx status counts; the answer's body is ignored (not even read).
+        let result = self.post(&push.url, &push.delivery_id, body, self.config.push_timeout, 0).await;
         let now = now_ms();
         let (task_id, delivery_id) = (push.task_id.as_str(), push.delivery_id.as_str());
         let stored = match result {

@@ -243,6 +243,16 @@ impl Worker {
         match result {
             Ok(summary) => {
                 tracing::info!(frames = summary.frames, secs = started.elapsed().as_secs_f64(), "rendered");
+                // Only the lease holder may publish the video: check (and renew) first.
+                let lease_ms = self.config.lease.as_millis() as i64;
+                match deps.store.heartbeat(&task.id, &self.id, lease_ms, now_ms()).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let _ = tokio::fs::remove_file(&out).await;
+                        return Err(Stopped::LeaseLost);
+                    }
+                    Err(e) => return Err(Stopped::Retry(e.to_string())),
+                }
                 let key = video_key(&task.id);
                 deps.blobs.put_file(&key, &out).await.map_err(|e| Stopped::Retry(e.to_string()))?;
                 Ok(Outcome::Success { video_key: key })
@@ -252,7 +262,8 @@ impl Worker {
                 if flags.lease_lost.load(Ordering::SeqCst) {
                     Err(Stopped::LeaseLost)
                 } else if flags.timed_out.load(Ordering::SeqCst) {
-                    Ok(fail(ApiError::with_detail(ErrorCode::Timeout, "render time limit exceeded")))
+                    tracing::warn!(limit_secs = self.config.render_timeout.as_secs(), "render time limit exceeded");
+                    Ok(fail(ApiError::new(ErrorCode::Timeout)))
                 } else if flags.shutting_down.load(Ordering::SeqCst) && matches!(e, RenderError::Cancelled) {
                     Err(Stopped::Requeue("shutdown".into()))
                 } else {

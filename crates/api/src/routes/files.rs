@@ -18,11 +18,15 @@ pub struct Signature {
 pub async fn download_video(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    Query(q): Query<Signature>,
+    query: Result<Query<Signature>, axum::extract::rejection::QueryRejection>,
     req: Request,
 ) -> Response {
     let Some(task_id) = file.strip_suffix(".mp4").filter(|id| is_valid_task_id(id)) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    // A malformed query string is a bad signature too (403), not a 400.
+    let Ok(Query(q)) = query else {
+        return (StatusCode::FORBIDDEN, "bad signature").into_response();
     };
     let (Some(expires), Some(sig)) = (q.expires, q.sig) else {
         return (StatusCode::FORBIDDEN, "missing signature").into_response();

@@ -89,10 +89,6 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mt| mt.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Bodies above this (in practice: any with a data-URL image) are validated on
-/// a blocking thread, so Base64 and image decoding never stall the async runtime.
-const INLINE_VALIDATION_MAX: usize = 8 * 1024;
-
 #[utoipa::path(
     post, path = "/v1/video_template_generation", operation_id = "videoTemplateGeneration", tag = "Video",
     request_body = VideoTemplateGenerationReq,
@@ -114,14 +110,12 @@ pub async fn create_task(State(state): State<AppState>, headers: HeaderMap, body
             return reply::error(&ApiError::invalid(msg));
         }
     };
-    let prepared = if bytes.len() <= INLINE_VALIDATION_MAX {
-        prepare(&state, &bytes)
-    } else {
-        let st = state.clone();
-        match tokio::task::spawn_blocking(move || prepare(&st, &bytes)).await {
-            Ok(r) => r,
-            Err(e) => return reply::internal(ErrorCode::Internal, e),
-        }
+    // On a blocking thread: a few KB of Base64 can hold a many-megapixel image,
+    // and decoding (or waiting for a large-decode slot) must never stall the runtime.
+    let st = state.clone();
+    let prepared = match tokio::task::spawn_blocking(move || prepare(&st, &bytes)).await {
+        Ok(r) => r,
+        Err(e) => return reply::internal(ErrorCode::Internal, e),
     };
     let (template_id, texts, media, callback_url) = match prepared {
         Ok(p) => p,
@@ -137,6 +131,7 @@ pub async fn create_task(State(state): State<AppState>, headers: HeaderMap, body
                 // Input bytes are durable before the task row that points at them.
                 let key = format!("{}/{i}", inputs_prefix(&id));
                 if let Err(e) = state.blobs.put_bytes(&key, &b).await {
+                    let _ = state.blobs.delete_prefix(&inputs_prefix(&id)).await;
                     return reply::internal(ErrorCode::ServiceUnavailable, e);
                 }
                 refs.push(MediaRef::Blob(key));
