@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod encode;
+mod raster;
 mod simple;
 mod text;
 

@@ -3,6 +3,7 @@
 //! caption, or an animated title card for text-only templates.
 
 use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
+use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::imageops::FilterType;
@@ -38,11 +39,6 @@ fn canvas_for(job: &RenderJob) -> (u32, u32) {
         Some(img) if img.height() > img.width() => (720, 1280),
         _ => (1280, 720),
     }
-}
-
-fn smoothstep(p: f32) -> f32 {
-    let p = p.clamp(0.0, 1.0);
-    p * p * (3.0 - 2.0 * p)
 }
 
 impl Renderer for SimpleRenderer {
@@ -119,7 +115,6 @@ impl Scene {
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
         let t = i as f32 / SIMPLE_FPS as f32;
         let p = i as f32 / (n - 1).max(1) as f32;
-        let row_bytes = (self.w * 3) as usize;
         if self.title_card {
             self.draw_gradient(t, frame);
         } else {
@@ -132,41 +127,7 @@ impl Scene {
             let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
             let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
             let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
-            let sx = photo.width() as f32 / dw;
-            let sy = photo.height() as f32 / dh;
-            let (bx0, by0) = (x0.floor() as i32 - BORDER, y0.floor() as i32 - BORDER);
-            let (bx1, by1) = ((x0 + dw).ceil() as i32 + BORDER, (y0 + dh).ceil() as i32 + BORDER);
-            let (pw, ph) = (photo.width() as f32, photo.height() as f32);
-            let xs = bx0.max(0)..bx1.min(self.w as i32);
-            // Per column, once per frame: source taps and 8-bit weights (None = border).
-            let columns: Vec<Option<Tap>> =
-                xs.clone().map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw)).collect();
-            let src = photo.as_raw();
-            let stride = photo.width() as usize * 3;
-            frame.par_chunks_mut(row_bytes).enumerate().for_each(|(y, row)| {
-                let y = y as i32;
-                if y < by0 || y >= by1 {
-                    return;
-                }
-                let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
-                let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
-                    out.chunks_exact_mut(3).for_each(|px| px.copy_from_slice(&BORDER_COLOR));
-                    return;
-                };
-                let (top, bottom) = (&src[ty.i0 * stride..], &src[ty.i1 * stride..]);
-                for (px, tx) in out.chunks_exact_mut(3).zip(&columns) {
-                    let Some(tx) = tx else {
-                        px.copy_from_slice(&BORDER_COLOR);
-                        continue;
-                    };
-                    let (a, b) = (tx.i0 * 3, tx.i1 * 3);
-                    for c in 0..3 {
-                        let t = u32::from(top[a + c]) * (256 - tx.w) + u32::from(top[b + c]) * tx.w;
-                        let m = u32::from(bottom[a + c]) * (256 - tx.w) + u32::from(bottom[b + c]) * tx.w;
-                        px[c] = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as u8;
-                    }
-                }
-            });
+            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -230,111 +191,10 @@ impl Scene {
     }
 }
 
-/// The white print border around the photo.
-const BORDER_COLOR: [u8; 3] = [250, 248, 240];
-
-/// One axis of a bilinear sample: the two source indices and the weight
-/// (0..=256) of the second, in fixed point so every frame is exact and fast.
-#[derive(Clone, Copy)]
-struct Tap {
-    i0: usize,
-    i1: usize,
-    w: u32,
-}
-
-impl Tap {
-    /// `None` when `u` falls outside the image (that pixel is border).
-    fn new(u: f32, len: f32) -> Option<Tap> {
-        if u < -0.5 || u > len - 0.5 {
-            return None;
-        }
-        let u = u.clamp(0.0, len - 1.0);
-        let i0 = u.floor() as usize;
-        let i1 = (i0 + 1).min(len as usize - 1);
-        Some(Tap { i0, i1, w: ((u - i0 as f32) * 256.0).round() as u32 })
-    }
-}
-
-#[cfg(test)]
-fn bilinear(img: &RgbImage, u: f32, v: f32) -> [u8; 3] {
-    let (w, h) = (img.width() as i32, img.height() as i32);
-    let u = u.clamp(0.0, (w - 1) as f32);
-    let v = v.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (u.floor() as i32, v.floor() as i32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (u - x0 as f32, v - y0 as f32);
-    let raw = img.as_raw();
-    let at = |x: i32, y: i32, c: usize| raw[((y * w + x) * 3) as usize + c] as f32;
-    [0, 1, 2].map(|c| {
-        let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
-        let bot = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
-        (top * (1.0 - fy) + bot * fy + 0.5) as u8
-    })
-}
-
-/// A darkened, blurred cover-fit copy of the photo as the static backdrop.
-fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
-    let s = (w as f32 / img.width() as f32).max(h as f32 / img.height() as f32);
-    let (cw, ch) = ((w as f32 / s) as u32, (h as f32 / s) as u32);
-    let crop = image::imageops::crop_imm(img, (img.width() - cw) / 2, (img.height() - ch) / 2, cw.max(1), ch.max(1))
-        .to_image();
-    let small = image::imageops::resize(&crop, (w / 16).max(1), (h / 16).max(1), FilterType::Triangle);
-    let small = image::imageops::blur(&small, 2.0);
-    let mut big = image::imageops::resize(&small, w, h, FilterType::Triangle);
-    for p in big.pixels_mut() {
-        for c in p.0.iter_mut() {
-            *c = (*c as f32 * 0.45) as u8;
-        }
-    }
-    big.into_raw()
-}
-
-fn fill_rect(frame: &mut [u8], w: u32, h: u32, (x, y, rw, rh): (i32, i32, i32, i32), color: [u8; 3], alpha: f32) {
-    let a = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
-    for yy in y.max(0)..(y + rh).min(h as i32) {
-        for xx in x.max(0)..(x + rw).min(w as i32) {
-            let i = ((yy as u32 * w + xx as u32) * 3) as usize;
-            for c in 0..3 {
-                frame[i + c] = ((frame[i + c] as u32 * (256 - a) + color[c] as u32 * a) >> 8) as u8;
-            }
-        }
-    }
-}
-
-/// Blends `color` through `mask` (scaled by `alpha`) with its top-left at `(left, top)`.
-fn blend_mask(
-    frame: &mut [u8],
-    (w, h): (u32, u32),
-    mask: &TextMask,
-    (left, top): (i32, i32),
-    (color, alpha): ([u8; 3], f32),
-) {
-    let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
-    for my in 0..mask.height as i32 {
-        let y = top + my;
-        if y < 0 || y >= h as i32 {
-            continue;
-        }
-        for mx in 0..mask.width as i32 {
-            let x = left + mx;
-            if x < 0 || x >= w as i32 {
-                continue;
-            }
-            let a = (mask.alpha[(my as u32 * mask.width + mx as u32) as usize] as u32 * k) >> 8;
-            if a == 0 {
-                continue;
-            }
-            let i = ((y as u32 * w + x as u32) * 3) as usize;
-            for c in 0..3 {
-                frame[i + c] = ((frame[i + c] as u32 * (255 - a) + color[c] as u32 * a) / 255) as u8;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raster::{bilinear, Tap};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
@@ -353,12 +213,12 @@ mod tests {
         for (u, v) in [(0.0, 0.0), (3.3, 4.7), (35.9, 21.2), (10.5, 0.25), (36.0, 22.0)] {
             let (tx, ty) = (Tap::new(u, 37.0).unwrap(), Tap::new(v, 23.0).unwrap());
             let want = bilinear(&img, u, v);
-            for c in 0..3 {
+            for (c, want_c) in want.iter().enumerate() {
                 let px = |x: usize, y: usize| u32::from(img.get_pixel(x as u32, y as u32)[c]);
                 let t = px(tx.i0, ty.i0) * (256 - tx.w) + px(tx.i1, ty.i0) * tx.w;
                 let m = px(tx.i0, ty.i1) * (256 - tx.w) + px(tx.i1, ty.i1) * tx.w;
                 let got = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as i32;
-                assert!((got - i32::from(want[c])).abs() <= 1, "({u},{v}) c{c}: {got} vs {}", want[c]);
+                assert!((got - i32::from(*want_c)).abs() <= 1, "({u},{v}) c{c}: {got} vs {want_c}");
             }
         }
         assert!(Tap::new(-0.6, 37.0).is_none() && Tap::new(36.6, 37.0).is_none());
