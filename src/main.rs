@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
 use videoagent_core::{now_ms, Catalogue};
-use videoagent_render::{RenderControl, RenderJob, Renderer, SimpleRenderer};
+use videoagent_render::{RenderControl, RenderJob, Renderer, TemplateRenderer, TemplateSpec};
 use videoagent_store::{KeyStore, NewKey};
 
 #[derive(Parser)]
@@ -39,7 +39,7 @@ enum Command {
     Templates,
     /// Render a video offline, without a server.
     Render {
-        /// Template ID.
+        /// Template ID, or a template file (`*.json`).
         #[arg(long)]
         template: String,
         /// Input image: a file or an http(s) URL (repeat for several slots).
@@ -79,10 +79,12 @@ fn main() -> Result<()> {
         Command::Serve(args) => serve::run(*args),
         Command::Keys { storage, command } => runtime()?.block_on(keys(storage, command)),
         Command::Templates => {
+            let engine = TemplateRenderer::builtin();
             for t in Catalogue::official().iter() {
                 let texts: Vec<&str> = t.text_slots.iter().map(|s| s.name.as_str()).collect();
+                let look = if engine.spec(&t.id).is_some() { "template" } else { "simple" };
                 println!(
-                    "{}  {:<36} images {}..{}  texts [{}]",
+                    "{}  {:<36} images {}..{}  texts [{}]  renderer: {look}",
                     t.id,
                     t.name_en,
                     t.media_min,
@@ -159,9 +161,20 @@ fn render(
     output: &std::path::Path,
     frame: Option<std::time::Duration>,
 ) -> Result<()> {
-    let catalogue = Catalogue::official();
-    let t =
-        catalogue.get(template).with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
+    let mut renderer = TemplateRenderer::builtin();
+    let (template_id, template_name) = if template.ends_with(".json") {
+        let spec = TemplateSpec::load(std::path::Path::new(template))?;
+        let id = spec.id.clone();
+        let name = spec.name.clone();
+        renderer = renderer.with_spec(spec);
+        (id, name)
+    } else {
+        let catalogue = Catalogue::official();
+        let t = catalogue
+            .get(template)
+            .with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
+        (t.id.clone(), t.name_en.clone())
+    };
     let rules = videoagent_media::ImageRules::default();
     let images = images
         .iter()
@@ -170,9 +183,9 @@ fn render(
             videoagent_media::decode(&bytes, &rules).with_context(|| src.clone())
         })
         .collect::<Result<Vec<_>>>()?;
-    let job = RenderJob { template_id: t.id.clone(), template_name: t.name_en.clone(), texts, images };
+    let job = RenderJob { template_id, template_name, texts, images };
     if let Some(at) = frame {
-        let still = SimpleRenderer.render_frame(&job, at.as_secs_f64())?;
+        let still = renderer.render_frame(&job, at.as_secs_f64())?;
         still.save(output).with_context(|| format!("writing {}", output.display()))?;
         eprintln!("wrote {} ({}x{})", output.display(), still.width(), still.height());
         return Ok(());
@@ -190,7 +203,7 @@ fn render(
         bar.set_position(u64::from(done));
     };
     let started = std::time::Instant::now();
-    let summary = SimpleRenderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
+    let summary = renderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
     bar.finish_and_clear();
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(

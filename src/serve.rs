@@ -15,7 +15,7 @@ use videoagent_core::ids::IdGenerator;
 use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
 use videoagent_core::{now_ms, Catalogue};
 use videoagent_fetch::{FetchConfig, Fetcher};
-use videoagent_render::SimpleRenderer;
+use videoagent_render::TemplateRenderer;
 use videoagent_store::{NewKey, Queue, Store};
 use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps};
 
@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// Testing aid: slow every render down by this much per frame.
     #[arg(long, env = "VIDEOAGENT_DEBUG_FRAME_DELAY", default_value = "0s", value_parser = parse_duration, hide = true)]
     debug_frame_delay: Duration,
+    /// Extra template files (`*.json`, the format of `crates/render/templates`); a file
+    /// whose `id` matches a built-in template replaces it.
+    #[arg(long, env = "VIDEOAGENT_TEMPLATES_DIR")]
+    templates_dir: Option<std::path::PathBuf>,
     /// HMAC key for callback signatures; default: generated once into `<data-dir>/callback-secret.txt`.
     #[arg(long, env = "VIDEOAGENT_CALLBACK_SECRET", hide_env_values = true)]
     callback_secret: Option<String>,
@@ -139,6 +143,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config: Arc::new(api_config.clone()),
     };
 
+    let mut renderer = TemplateRenderer::builtin();
+    if let Some(dir) = &args.templates_dir {
+        renderer = renderer.with_dir(dir).context("loading --templates-dir")?;
+    }
     let workers =
         args.workers.unwrap_or_else(|| (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1));
     let fetcher =
@@ -148,7 +156,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         store: store.clone(),
         blobs: blobs.clone(),
         fetcher,
-        renderer: Arc::new(SimpleRenderer),
+        renderer: Arc::new(renderer),
         catalogue,
         wake,
     };

@@ -54,15 +54,23 @@ async fn official_flow_renders_a_video_that_shows_the_photo() {
         assert!(mean_abs_diff(&pair[0], &pair[1]) > 0.0, "frames {i} and {} are identical", i + 1);
     }
 
-    // The photo is visible: correlate the photo's region with the source image.
+    // The photo is visible: correlate the region where the template puts it
+    // (zoom, pan and shake included) with the source image.
     let src = image::open(fixture("photo_astronaut.jpg")).unwrap().to_rgb8();
-    let (x, y, w, h) = videoagent_render::photo_rect(1280, 720, src.width(), src.height());
-    let expected = image::imageops::resize(&src, w, h, image::imageops::FilterType::Triangle);
+    let spec =
+        videoagent_render::TemplateRenderer::builtin().spec(RUN_FOR_LIFE).cloned().expect("Run for Life template");
     let best = video
         .frames
         .iter()
+        .enumerate()
         .step_by(10)
-        .map(|f| ncc(&image::imageops::crop_imm(f, x, y, w, h).to_image(), &expected))
+        .map(|(i, f)| {
+            let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / 25.0).unwrap();
+            let (x, y) = (x.round().max(0.0) as u32, y.round().max(0.0) as u32);
+            let (w, h) = ((w.round() as u32).min(1280 - x), (h.round() as u32).min(720 - y));
+            let expected = image::imageops::resize(&src, w, h, image::imageops::FilterType::Triangle);
+            ncc(&image::imageops::crop_imm(f, x, y, w, h).to_image(), &expected)
+        })
         .fold(f64::MIN, f64::max);
     assert!(best >= 0.6, "photo not visible: best NCC {best:.3}");
 }

@@ -6,10 +6,12 @@
 
 pub mod audio;
 pub mod encode;
+pub mod engine;
 mod raster;
 mod simple;
 mod text;
 
+pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
 
 use image::RgbImage;

@@ -36,6 +36,7 @@ fn line_metrics(px: f32) -> (f32, f32, f32) {
 }
 
 /// A coverage mask (0..=255) of rendered text.
+#[derive(Debug, Clone)]
 pub struct TextMask {
     pub width: u32,
     pub height: u32,

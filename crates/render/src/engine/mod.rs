@@ -1,0 +1,484 @@
+//! The template engine: a [`TemplateSpec`] plus a job's images and texts →
+//! frames. Everything expensive (resampled photos, text masks, backdrops,
+//! the vignette) is prepared once; each frame only samples and blends.
+
+mod particles;
+pub mod spec;
+
+pub use spec::{SpecError, TemplateSpec};
+
+use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
+use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};
+use crate::text::{render_text, TextMask};
+use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
+use image::imageops::FilterType;
+use image::RgbImage;
+use rayon::prelude::*;
+use spec::{Anim, Color, Layer, Reveal, ShapeKind, Span};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Built-in template files, embedded so a plain build renders them.
+const BUILTIN: &[(&str, &str)] = &[
+    ("run_for_life.json", include_str!("../../templates/run_for_life.json")),
+    ("four_seasons.json", include_str!("../../templates/four_seasons.json")),
+];
+
+/// Renders templates that have a spec; any other template ID falls back to
+/// the [`SimpleRenderer`].
+#[derive(Debug, Clone)]
+pub struct TemplateRenderer {
+    specs: HashMap<String, TemplateSpec>,
+}
+
+impl TemplateRenderer {
+    /// The built-in templates.
+    pub fn builtin() -> TemplateRenderer {
+        let specs = BUILTIN
+            .iter()
+            .map(|(file, json)| TemplateSpec::parse(json, file).expect("built-in templates are valid (tested)"))
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        TemplateRenderer { specs }
+    }
+
+    /// Adds every `*.json` in `dir`, replacing built-ins with the same ID.
+    pub fn with_dir(mut self, dir: &Path) -> Result<TemplateRenderer, SpecError> {
+        let io = |e: std::io::Error| SpecError { file: dir.display().to_string(), message: e.to_string() };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let spec = TemplateSpec::load(&path)?;
+            self.specs.insert(spec.id.clone(), spec);
+        }
+        Ok(self)
+    }
+
+    /// Adds (or replaces) one template.
+    pub fn with_spec(mut self, spec: TemplateSpec) -> TemplateRenderer {
+        self.specs.insert(spec.id.clone(), spec);
+        self
+    }
+
+    pub fn spec(&self, id: &str) -> Option<&TemplateSpec> {
+        self.specs.get(id)
+    }
+
+    pub fn specs(&self) -> impl Iterator<Item = &TemplateSpec> {
+        self.specs.values()
+    }
+}
+
+impl Renderer for TemplateRenderer {
+    fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError> {
+        match self.specs.get(&job.template_id) {
+            Some(spec) => render_spec(spec, job, out, ctl),
+            None => SimpleRenderer.render(job, out, ctl),
+        }
+    }
+
+    fn render_frame(&self, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError> {
+        match self.specs.get(&job.template_id) {
+            Some(spec) => frame_of_spec(spec, job, secs),
+            None => SimpleRenderer.render_frame(job, secs),
+        }
+    }
+}
+
+/// Renders a spec directly (e.g. a template file given on the command line).
+pub fn render_spec(
+    spec: &TemplateSpec,
+    job: &RenderJob,
+    out: &Path,
+    ctl: &RenderControl<'_>,
+) -> Result<RenderSummary, RenderError> {
+    let scene = Scene::prepare(spec, job)?;
+    let frames = spec.frames();
+    let mut encoder = VideoEncoder::create(out, spec.width, spec.height, spec.fps, DEFAULT_BITRATE)?;
+    let draw = |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame);
+    let mut times = encode_pipelined(&mut encoder, frames, &draw, ctl)?;
+    let started = std::time::Instant::now();
+    let secs = f64::from(frames) / f64::from(spec.fps);
+    encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
+    encoder.finish()?;
+    times.encode += started.elapsed();
+    Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
+}
+
+/// One frame of a spec, at `secs`.
+pub fn frame_of_spec(spec: &TemplateSpec, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError> {
+    if secs < 0.0 || secs >= f64::from(spec.duration) {
+        return Err(RenderError::Input(format!("time {secs} s is outside the {} s video", spec.duration)));
+    }
+    let scene = Scene::prepare(spec, job)?;
+    let mut frame = vec![0u8; (spec.width * spec.height * 3) as usize];
+    scene.draw(secs as f32, &mut frame);
+    Ok(RgbImage::from_raw(spec.width, spec.height, frame).expect("frame has the canvas size"))
+}
+
+/// A layer with everything precomputed.
+enum Prepared {
+    Gradient {
+        top: Color,
+        bottom: Color,
+        span: Span,
+    },
+    Backdrop {
+        pixels: Vec<u8>,
+        span: Span,
+    },
+    Photo {
+        photo: RgbImage,
+        rect: (f32, f32, f32, f32),
+        zoom: Anim,
+        pan_x: Anim,
+        pan_y: Anim,
+        shake: f32,
+        border: i32,
+        span: Span,
+    },
+    Text {
+        mask: TextMask,
+        x: f32,
+        y: f32,
+        color: Color,
+        plate: Option<Color>,
+        reveal: Reveal,
+        reveal_secs: f32,
+        span: Span,
+    },
+    Shape {
+        shape: ShapeKind,
+        x: Anim,
+        y: Anim,
+        w: Anim,
+        h: Anim,
+        color: Color,
+        softness: f32,
+        span: Span,
+    },
+    Particles(particles::Particles, Span),
+    Tint {
+        color: Color,
+        amount: Anim,
+        span: Span,
+    },
+    Vignette {
+        gain: Vec<u16>,
+    },
+}
+
+struct Scene {
+    w: u32,
+    h: u32,
+    duration: f32,
+    layers: Vec<Prepared>,
+}
+
+fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>, job: &RenderJob) -> String {
+    let base = match (slot, text) {
+        (Some(i), _) => job.texts.get(i).cloned().unwrap_or_default(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => String::new(),
+    };
+    match format {
+        Some(f) => f.replacen("{}", &base, 1),
+        None => base,
+    }
+}
+
+impl Scene {
+    fn prepare(spec: &TemplateSpec, job: &RenderJob) -> Result<Scene, RenderError> {
+        let (w, h) = (spec.width, spec.height);
+        let image = |slot: usize| {
+            job.images.get(slot).ok_or_else(|| RenderError::Input(format!("template {} needs image {slot}", spec.id)))
+        };
+        let mut layers = Vec::with_capacity(spec.layers.len());
+        for layer in &spec.layers {
+            layers.push(match layer {
+                Layer::Gradient { top, bottom, span } => Prepared::Gradient { top: *top, bottom: *bottom, span: *span },
+                Layer::Backdrop { slot, darken, span } => {
+                    let mut pixels = blurred_backdrop(image(*slot)?, w, h);
+                    let keep = ((1.0 - darken.clamp(0.0, 1.0)) / 0.45).min(2.0); // blurred_backdrop already darkens to 45 %
+                    pixels.iter_mut().for_each(|p| *p = (f32::from(*p) * keep).min(255.0) as u8);
+                    Prepared::Backdrop { pixels, span: *span }
+                }
+                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, border, span } => {
+                    let img = image(*slot)?;
+                    let rect = contain(*area, (w, h), (img.width(), img.height()));
+                    let (pw, ph) = (rect.2, rect.3);
+                    // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
+                    let big = zoom.max().max(1.0);
+                    let photo = image::imageops::resize(
+                        img,
+                        (pw * big).ceil().max(1.0) as u32,
+                        (ph * big).ceil().max(1.0) as u32,
+                        FilterType::Lanczos3,
+                    );
+                    Prepared::Photo {
+                        photo,
+                        rect,
+                        zoom: zoom.clone(),
+                        pan_x: pan_x.clone(),
+                        pan_y: pan_y.clone(),
+                        shake: *shake,
+                        border: *border,
+                        span: *span,
+                    }
+                }
+                Layer::Text { slot, text, format, size, x, y, color, plate, reveal, reveal_secs, span } => {
+                    let content = text_for(*slot, text, format, job);
+                    let mask = render_text(&content, size * h as f32, w as f32 * 0.9, 3);
+                    Prepared::Text {
+                        mask,
+                        x: *x,
+                        y: *y,
+                        color: *color,
+                        plate: *plate,
+                        reveal: *reveal,
+                        reveal_secs: *reveal_secs,
+                        span: *span,
+                    }
+                }
+                Layer::Shape { shape, x, y, w: sw, h: sh, color, softness, span } => Prepared::Shape {
+                    shape: *shape,
+                    x: x.clone(),
+                    y: y.clone(),
+                    w: sw.clone(),
+                    h: sh.clone(),
+                    color: *color,
+                    softness: *softness,
+                    span: *span,
+                },
+                Layer::Particles { kind, count, seed, color, size, span } => {
+                    Prepared::Particles(particles::Particles::new(*kind, *count, *seed, *color, *size), *span)
+                }
+                Layer::Tint { color, amount, span } => {
+                    Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
+                }
+                Layer::Vignette { strength } => Prepared::Vignette { gain: vignette(w, h, *strength) },
+            });
+        }
+        Ok(Scene { w, h, duration: spec.duration, layers })
+    }
+
+    fn draw(&self, t: f32, frame: &mut [u8]) {
+        let (w, h) = (self.w, self.h);
+        frame.fill(0);
+        for layer in &self.layers {
+            match layer {
+                Prepared::Gradient { top, bottom, span } => {
+                    let k = span.weight(t, self.duration);
+                    if k > 0.0 {
+                        gradient(frame, w, *top, *bottom, k);
+                    }
+                }
+                Prepared::Backdrop { pixels, span } => {
+                    let k = span.weight(t, self.duration);
+                    if k >= 1.0 {
+                        frame.copy_from_slice(pixels);
+                    } else if k > 0.0 {
+                        let a = (k * 256.0) as u32;
+                        frame.par_iter_mut().zip(pixels.par_iter()).for_each(|(d, s)| {
+                            *d = ((u32::from(*d) * (256 - a) + u32::from(*s) * a) >> 8) as u8;
+                        });
+                    }
+                }
+                Prepared::Photo { photo, rect, zoom, pan_x, pan_y, shake, border, span } => {
+                    if span.weight(t, self.duration) <= 0.0 {
+                        continue;
+                    }
+                    let placed = place(*rect, (zoom, pan_x, pan_y, *shake), t, (w, h));
+                    blit_photo(frame, (w, h), photo, placed, *border);
+                }
+                Prepared::Text { mask, x, y, color, plate, reveal, reveal_secs, span } => {
+                    let k = span.weight(t, self.duration);
+                    if k <= 0.0 {
+                        continue;
+                    }
+                    let local = t - span.start;
+                    let p = smoothstep(local / reveal_secs.max(0.01));
+                    let (alpha, rise, visible_w) = match reveal {
+                        Reveal::Fade => (p, 0.0, mask.width),
+                        Reveal::Slide => (p, (1.0 - p) * h as f32 * 0.04, mask.width),
+                        Reveal::Wipe => (1.0, 0.0, (mask.width as f32 * p).ceil() as u32),
+                    };
+                    let alpha = alpha * k * f32::from(color.0[3]) / 255.0;
+                    let left = (x * w as f32) as i32 - mask.width as i32 / 2;
+                    let top = (y * h as f32 + rise) as i32 - mask.height as i32 / 2;
+                    if let Some(plate) = plate {
+                        let pad = (h as f32 * 0.02) as i32;
+                        let a = alpha * f32::from(plate.0[3]) / 255.0;
+                        let rect =
+                            (left - 2 * pad, top - pad, visible_w as i32 + 4 * pad, mask.height as i32 + 2 * pad);
+                        fill_rect(frame, w, h, rect, rgb(*plate), a);
+                    }
+                    let shown = clip_width(mask, visible_w);
+                    let shadow = (h / 240).max(2) as i32;
+                    blend_mask(frame, (w, h), &shown, (left + shadow, top + shadow), ([0, 0, 0], 0.55 * alpha));
+                    blend_mask(frame, (w, h), &shown, (left, top), (rgb(*color), alpha));
+                }
+                Prepared::Shape { shape, x, y, w: sw, h: sh, color, softness, span } => {
+                    let k = span.weight(t, self.duration) * f32::from(color.0[3]) / 255.0;
+                    if k > 0.0 {
+                        let area = (x.at(t) * w as f32, y.at(t) * h as f32, sw.at(t) * w as f32, sh.at(t) * h as f32);
+                        draw_shape(frame, (w, h), *shape, area, rgb(*color), k, *softness);
+                    }
+                }
+                Prepared::Particles(p, span) => {
+                    let k = span.weight(t, self.duration);
+                    if k > 0.0 {
+                        p.draw(frame, (w, h), t, k);
+                    }
+                }
+                Prepared::Tint { color, amount, span } => {
+                    let k =
+                        span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
+                    if k > 0.0 {
+                        let a = (k * 256.0) as u32;
+                        let c = rgb(*color);
+                        frame.par_chunks_mut(3).for_each(|px| {
+                            for i in 0..3 {
+                                px[i] = ((u32::from(px[i]) * (256 - a) + u32::from(c[i]) * a) >> 8) as u8;
+                            }
+                        });
+                    }
+                }
+                Prepared::Vignette { gain } => {
+                    frame.par_chunks_mut(3).zip(gain.par_iter()).for_each(|(px, g)| {
+                        for c in px.iter_mut() {
+                            *c = ((u32::from(*c) * u32::from(*g)) >> 8) as u8;
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The photo's rectangle at zoom 1: contained in `area` (canvas fractions), centred.
+fn contain(area: [f32; 4], (w, h): (u32, u32), (iw, ih): (u32, u32)) -> (f32, f32, f32, f32) {
+    let (bw, bh) = (area[2] * w as f32, area[3] * h as f32);
+    let s = (bw / iw as f32).min(bh / ih as f32);
+    let (pw, ph) = (iw as f32 * s, ih as f32 * s);
+    (area[0] * w as f32 + (bw - pw) / 2.0, area[1] * h as f32 + (bh - ph) / 2.0, pw, ph)
+}
+
+/// Where the photo is drawn at time `t`: zoom about the centre, pan, shake.
+fn place(
+    rect: (f32, f32, f32, f32),
+    (zoom, pan_x, pan_y, shake): (&Anim, &Anim, &Anim, f32),
+    t: f32,
+    (w, h): (u32, u32),
+) -> (f32, f32, f32, f32) {
+    let z = zoom.at(t).max(0.01);
+    let (dw, dh) = (rect.2 * z, rect.3 * z);
+    // Handheld shake: two incommensurate sines per axis, deterministic.
+    let sx = shake * ((t * 11.3).sin() * 0.6 + (t * 17.9 + 1.3).sin() * 0.4);
+    let sy = shake * ((t * 13.7 + 0.7).sin() * 0.6 + (t * 19.1).sin() * 0.4);
+    let cx = rect.0 + rect.2 / 2.0 + pan_x.at(t) * w as f32 + sx;
+    let cy = rect.1 + rect.3 / 2.0 + pan_y.at(t) * h as f32 + sy;
+    (cx - dw / 2.0, cy - dh / 2.0, dw, dh)
+}
+
+impl TemplateSpec {
+    /// Where the first photo layer draws an `iw`×`ih` image at time `t`, as
+    /// `(x, y, w, h)` in pixels (for previews, and for tests that look for the photo).
+    pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
+        self.layers.iter().find_map(|l| match l {
+            Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
+                let rect = contain(*area, (self.width, self.height), (iw, ih));
+                Some(place(rect, (zoom, pan_x, pan_y, *shake), t, (self.width, self.height)))
+            }
+            _ => None,
+        })
+    }
+}
+
+fn rgb(c: Color) -> [u8; 3] {
+    [c.0[0], c.0[1], c.0[2]]
+}
+
+/// The left `width` columns of a mask (for wipe reveals).
+fn clip_width(mask: &TextMask, width: u32) -> std::borrow::Cow<'_, TextMask> {
+    if width >= mask.width {
+        return std::borrow::Cow::Borrowed(mask);
+    }
+    let mut alpha = mask.alpha.clone();
+    for row in alpha.chunks_mut(mask.width as usize) {
+        row[width as usize..].fill(0);
+    }
+    std::borrow::Cow::Owned(TextMask { width: mask.width, height: mask.height, alpha })
+}
+
+fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {
+    let rows = frame.len() / (w as usize * 3);
+    let a = (k * 256.0) as u32;
+    frame.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+        let g = y as f32 / rows.max(1) as f32;
+        let c: [u32; 3] =
+            std::array::from_fn(|i| (f32::from(top.0[i]) * (1.0 - g) + f32::from(bottom.0[i]) * g) as u32);
+        for px in row.chunks_exact_mut(3) {
+            for i in 0..3 {
+                px[i] = ((u32::from(px[i]) * (256 - a) + c[i] * a) >> 8) as u8;
+            }
+        }
+    });
+}
+
+/// Per-pixel gain (0..=256) darkening the corners.
+fn vignette(w: u32, h: u32, strength: f32) -> Vec<u16> {
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let max = (cx * cx + cy * cy).sqrt();
+    (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt() / max;
+            let g = 1.0 - strength.clamp(0.0, 1.0) * smoothstep((d - 0.45) / 0.55);
+            (g * 256.0) as u16
+        })
+        .collect()
+}
+
+/// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.
+fn draw_shape(
+    frame: &mut [u8],
+    (fw, fh): (u32, u32),
+    shape: ShapeKind,
+    (x, y, sw, sh): (f32, f32, f32, f32),
+    color: [u8; 3],
+    k: f32,
+    softness: f32,
+) {
+    if sw <= 0.0 || sh <= 0.0 {
+        return;
+    }
+    let (x0, x1) = ((x - sw / 2.0).floor().max(0.0) as u32, ((x + sw / 2.0).ceil().max(0.0) as u32).min(fw));
+    let (y0, y1) = ((y - sh / 2.0).floor().max(0.0) as u32, ((y + sh / 2.0).ceil().max(0.0) as u32).min(fh));
+    let soft = softness.max(0.001);
+    for py in y0..y1 {
+        for px in x0..x1 {
+            let (dx, dy) = ((px as f32 + 0.5 - x) / (sw / 2.0), (py as f32 + 0.5 - y) / (sh / 2.0));
+            let d = match shape {
+                ShapeKind::Ellipse => (dx * dx + dy * dy).sqrt(),
+                ShapeKind::Rect => dx.abs().max(dy.abs()),
+            };
+            let cover = ((1.0 - d) / soft).clamp(0.0, 1.0) * k;
+            if cover <= 0.0 {
+                continue;
+            }
+            let a = (cover * 256.0) as u32;
+            let i = ((py * fw + px) * 3) as usize;
+            for c in 0..3 {
+                frame[i + c] = ((u32::from(frame[i + c]) * (256 - a) + u32::from(color[c]) * a) >> 8) as u8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,395 @@
+//! The declarative template format: a canvas, a duration and a stack of timed
+//! layers whose properties can be keyframed. Built-in templates are plain JSON
+//! files (`crates/render/templates/*.json`) so users can copy and change them.
+
+use serde::Deserialize;
+use std::path::Path;
+
+/// A whole template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    /// The template ID it renders (an official 18-digit ID or your own).
+    pub id: String,
+    pub name: String,
+    /// Bumped when the look changes (part of render cache keys).
+    #[serde(default = "one")]
+    pub version: u32,
+    #[serde(default = "default_width")]
+    pub width: u32,
+    #[serde(default = "default_height")]
+    pub height: u32,
+    #[serde(default = "default_fps")]
+    pub fps: u32,
+    /// Seconds, 1 to 30.
+    pub duration: f32,
+    /// Bottom first.
+    pub layers: Vec<Layer>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn default_width() -> u32 {
+    1280
+}
+fn default_height() -> u32 {
+    720
+}
+fn default_fps() -> u32 {
+    25
+}
+
+/// When a layer is visible, in seconds from the start.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Span {
+    #[serde(default)]
+    pub start: f32,
+    /// Default: the end of the video.
+    pub end: Option<f32>,
+    /// Fade in and out over this many seconds.
+    #[serde(default)]
+    pub fade: f32,
+}
+
+impl Span {
+    /// Opacity 0..1 at time `t` (0 outside the span).
+    pub fn weight(&self, t: f32, duration: f32) -> f32 {
+        let end = self.end.unwrap_or(duration);
+        if t < self.start || t >= end {
+            return 0.0;
+        }
+        if self.fade <= 0.0 {
+            return 1.0;
+        }
+        ((t - self.start) / self.fade).min((end - t) / self.fade).clamp(0.0, 1.0)
+    }
+}
+
+/// A number that is constant or keyframed: `1.0` or `[[0, 1.0], [6, 1.2]]`
+/// (time in seconds, value; smooth ease between keys, held outside them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Anim {
+    Const(f32),
+    Keys(Vec<(f32, f32)>),
+}
+
+impl Default for Anim {
+    fn default() -> Self {
+        Anim::Const(0.0)
+    }
+}
+
+impl Anim {
+    pub fn at(&self, t: f32) -> f32 {
+        match self {
+            Anim::Const(v) => *v,
+            Anim::Keys(keys) => {
+                let Some(first) = keys.first() else { return 0.0 };
+                if t <= first.0 {
+                    return first.1;
+                }
+                for w in keys.windows(2) {
+                    let ((t0, v0), (t1, v1)) = (w[0], w[1]);
+                    if t < t1 {
+                        let p = if t1 > t0 { (t - t0) / (t1 - t0) } else { 1.0 };
+                        return v0 + (v1 - v0) * crate::raster::smoothstep(p);
+                    }
+                }
+                keys.last().map(|k| k.1).unwrap_or(0.0)
+            }
+        }
+    }
+
+    /// Largest value it takes (for sizing precomputed images).
+    pub fn max(&self) -> f32 {
+        match self {
+            Anim::Const(v) => *v,
+            Anim::Keys(keys) => keys.iter().map(|k| k.1).fold(f32::MIN, f32::max),
+        }
+    }
+}
+
+/// `"#rrggbb"` or `"#rrggbbaa"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Color(pub [u8; 4]);
+
+impl<'de> Deserialize<'de> for Color {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_color(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a #rrggbb or #rrggbbaa colour")))
+    }
+}
+
+fn parse_color(s: &str) -> Option<Color> {
+    let hex = s.strip_prefix('#')?;
+    if !(hex.len() == 6 || hex.len() == 8) || !hex.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some(Color([byte(0)?, byte(2)?, byte(4)?, if hex.len() == 8 { byte(6)? } else { 255 }]))
+}
+
+/// One layer of the stack. (serde cannot deny unknown fields together with the
+/// flattened span, so layer-level typos are not caught yet.)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Layer {
+    /// A vertical two-colour gradient.
+    Gradient {
+        top: Color,
+        bottom: Color,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// A blurred, darkened cover-fit copy of an input image.
+    Backdrop {
+        slot: usize,
+        /// 0 = as is, 1 = black.
+        #[serde(default = "half")]
+        darken: f32,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// An input image in a box, with camera moves.
+    Photo {
+        slot: usize,
+        /// `[x, y, w, h]` as fractions of the canvas; the photo is contained in it.
+        #[serde(rename = "box")]
+        area: [f32; 4],
+        /// Scale about the box centre (1 = fits the box).
+        #[serde(default = "anim_one")]
+        zoom: Anim,
+        /// Offsets as fractions of the canvas.
+        #[serde(default)]
+        pan_x: Anim,
+        #[serde(default)]
+        pan_y: Anim,
+        /// Handheld shake amplitude in pixels.
+        #[serde(default)]
+        shake: f32,
+        /// Print border in pixels.
+        #[serde(default)]
+        border: i32,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// Text from a slot (optionally formatted: `"{}来了！"`) or literal.
+    Text {
+        slot: Option<usize>,
+        text: Option<String>,
+        format: Option<String>,
+        /// Font size as a fraction of the canvas height.
+        size: f32,
+        /// Centre of the text, fractions of the canvas.
+        x: f32,
+        y: f32,
+        #[serde(default = "white")]
+        color: Color,
+        /// A plate behind the text.
+        plate: Option<Color>,
+        /// `fade`, `slide` (rise while fading in) or `wipe` (revealed left to right).
+        #[serde(default)]
+        reveal: Reveal,
+        /// Seconds the reveal takes.
+        #[serde(default = "reveal_secs")]
+        reveal_secs: f32,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// A filled ellipse or rectangle (silhouettes, light leaks, bars).
+    Shape {
+        #[serde(default)]
+        shape: ShapeKind,
+        x: Anim,
+        y: Anim,
+        w: Anim,
+        h: Anim,
+        color: Color,
+        /// Soft edge, as a fraction of the size.
+        #[serde(default)]
+        softness: f32,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// Deterministic particles.
+    Particles {
+        kind: ParticleKind,
+        count: u32,
+        #[serde(default)]
+        seed: u64,
+        color: Color,
+        /// Radius as a fraction of the canvas height.
+        #[serde(default = "particle_size")]
+        size: f32,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// Colour grade: blend the frame towards a colour.
+    Tint {
+        color: Color,
+        amount: Anim,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// Darkened corners.
+    Vignette { strength: f32 },
+}
+
+fn half() -> f32 {
+    0.5
+}
+fn anim_one() -> Anim {
+    Anim::Const(1.0)
+}
+fn white() -> Color {
+    Color([255, 255, 255, 255])
+}
+fn reveal_secs() -> f32 {
+    0.6
+}
+fn particle_size() -> f32 {
+    0.006
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reveal {
+    #[default]
+    Fade,
+    Slide,
+    Wipe,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShapeKind {
+    #[default]
+    Ellipse,
+    Rect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticleKind {
+    /// Drifting sideways and low, like dust kicked up by a chase.
+    Dust,
+    Snow,
+    /// Rising and flickering.
+    Sparks,
+    Bubbles,
+    /// Falling and swaying (petals, leaves).
+    Petals,
+}
+
+/// A template file that could not be used: names the file and the field.
+#[derive(Debug, thiserror::Error)]
+#[error("template {file}: {message}")]
+pub struct SpecError {
+    pub file: String,
+    pub message: String,
+}
+
+impl TemplateSpec {
+    /// Parses and checks a template; `file` names it in errors.
+    pub fn parse(json: &str, file: &str) -> Result<TemplateSpec, SpecError> {
+        let err = |message: String| SpecError { file: file.to_string(), message };
+        let de = &mut serde_json::Deserializer::from_str(json);
+        let spec: TemplateSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            err(format!("field `{path}`: {}", e.into_inner()))
+        })?;
+        spec.check().map_err(err)?;
+        Ok(spec)
+    }
+
+    pub fn load(path: &Path) -> Result<TemplateSpec, SpecError> {
+        let file = path.display().to_string();
+        let json =
+            std::fs::read_to_string(path).map_err(|e| SpecError { file: file.clone(), message: e.to_string() })?;
+        TemplateSpec::parse(&json, &file)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !(16..=3840).contains(&self.width) || !(16..=3840).contains(&self.height) {
+            return Err(format!("field `width`/`height`: {}x{} is outside 16..3840", self.width, self.height));
+        }
+        if self.width % 2 != 0 || self.height % 2 != 0 {
+            return Err("field `width`/`height`: must be even (yuv420p)".into());
+        }
+        if !(1..=60).contains(&self.fps) {
+            return Err(format!("field `fps`: {} is outside 1..60", self.fps));
+        }
+        if !(self.duration >= 1.0 && self.duration <= 30.0) {
+            return Err(format!("field `duration`: {} is outside 1..30 seconds", self.duration));
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
+            match layer {
+                Layer::Text { slot: None, text: None, .. } => {
+                    return Err(format!("field `layers[{i}]`: a text layer needs `slot` or `text`"));
+                }
+                Layer::Particles { count, .. } if *count > 5000 => {
+                    return Err(format!("field `layers[{i}].count`: {count} is more than 5000"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn frames(&self) -> u32 {
+        (self.duration * self.fps as f32).round() as u32
+    }
+
+    /// The highest image slot a layer uses, plus one.
+    pub fn image_slots(&self) -> usize {
+        self.layers
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Backdrop { slot, .. } | Layer::Photo { slot, .. } => Some(slot + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anims_and_spans() {
+        let a = Anim::Keys(vec![(0.0, 1.0), (2.0, 3.0)]);
+        assert_eq!(a.at(-1.0), 1.0);
+        assert_eq!(a.at(1.0), 2.0);
+        assert_eq!(a.at(5.0), 3.0);
+        assert_eq!(a.max(), 3.0);
+        let s = Span { start: 1.0, end: Some(3.0), fade: 0.5 };
+        assert_eq!(s.weight(0.5, 6.0), 0.0);
+        assert_eq!(s.weight(1.25, 6.0), 0.5);
+        assert_eq!(s.weight(2.0, 6.0), 1.0);
+        assert_eq!(s.weight(3.0, 6.0), 0.0);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_field() {
+        let e = TemplateSpec::parse(
+            r##"{"id":"x","name":"n","duration":5,"layers":[{"type":"tint","color":"#zz0000","amount":1}]}"##,
+            "mine.json",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("template mine.json: field `layers[0]"), "{e}");
+        assert!(e.contains("#zz0000"), "{e}");
+        let e = TemplateSpec::parse(r#"{"id":"x","name":"n","duration":99,"layers":[]}"#, "t.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "template t.json: field `duration`: 99 is outside 1..30 seconds");
+        let e = TemplateSpec::parse(r#"{"id":"x","name":"n","duration":5,"layers":[],"colour":1}"#, "t.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `colour`"), "{e}");
+    }
+}
