@@ -162,18 +162,18 @@ fn render(
     frame: Option<std::time::Duration>,
 ) -> Result<()> {
     let mut renderer = TemplateRenderer::builtin();
-    let (template_id, template_name) = if template.ends_with(".json") {
+    let (template_id, template_name, texts) = if template.ends_with(".json") {
         let spec = TemplateSpec::load(std::path::Path::new(template))?;
         let id = spec.id.clone();
         let name = spec.name.clone();
         renderer = renderer.with_spec(spec);
-        (id, name)
+        (id, name, texts)
     } else {
         let catalogue = Catalogue::official();
         let t = catalogue
             .get(template)
             .with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
-        (t.id.clone(), t.name_en.clone())
+        (t.id.clone(), t.name_en.clone(), t.slot_values(&texts))
     };
     let rules = videoagent_media::ImageRules::default();
     let images = images

@@ -39,7 +39,23 @@ impl Template {
     pub fn text_max(&self) -> usize {
         self.text_slots.len()
     }
+
+    /// The value of each text slot, in order. Art Fonts takes `word` and an
+    /// optional `element`; when one item is sent, its first whitespace-separated
+    /// token is the word and the rest the element (api.md section 9, item 6).
+    pub fn slot_values(&self, texts: &[String]) -> Vec<String> {
+        if self.id == ART_FONTS && texts.len() == 1 {
+            let text = texts[0].trim();
+            if let Some((word, element)) = text.split_once(char::is_whitespace) {
+                return vec![word.to_string(), element.trim().to_string()];
+            }
+        }
+        texts.to_vec()
+    }
 }
+
+/// Art Fonts, whose single text item may carry both slots.
+pub const ART_FONTS: &str = "394875727173492739";
 
 #[derive(Deserialize)]
 struct CatalogueFile {
@@ -98,6 +114,12 @@ mod tests {
         assert_eq!((run.media_min, run.text_min(), run.text_max()), (1, 1, 1));
         let art = c.get("394875727173492739").unwrap();
         assert_eq!((art.media_max, art.text_min(), art.text_max()), (0, 1, 2));
+        let split = |t: &[&str]| art.slot_values(&t.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(split(&["OCEAN waves"]), vec!["OCEAN", "waves"]);
+        assert_eq!(split(&["BLOOM  pink petals "]), vec!["BLOOM", "pink petals"]);
+        assert_eq!(split(&["OCEAN"]), vec!["OCEAN"]);
+        assert_eq!(split(&["OCEAN", "waves"]), vec!["OCEAN", "waves"]);
+        assert_eq!(run.slot_values(&["a b".into()]), vec!["a b"], "only Art Fonts splits");
         let ad = c.get("393853165953970178").unwrap();
         assert_eq!((ad.media_min, ad.media_max), (0, 1));
     }

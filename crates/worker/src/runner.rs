@@ -221,7 +221,7 @@ impl Worker {
         let job = RenderJob {
             template_id: task.template_id.clone(),
             template_name: template.map(|t| t.name_en.clone()).unwrap_or_default(),
-            texts: inputs.texts.clone(),
+            texts: template.map(|t| t.slot_values(&inputs.texts)).unwrap_or_else(|| inputs.texts.clone()),
             images,
         };
         let out = deps.blobs.scratch_dir().join(format!("render-{}-{}.mp4", task.id, self.id));

@@ -22,6 +22,8 @@ use std::path::Path;
 const BUILTIN: &[(&str, &str)] = &[
     ("run_for_life.json", include_str!("../../templates/run_for_life.json")),
     ("four_seasons.json", include_str!("../../templates/four_seasons.json")),
+    ("diving.json", include_str!("../../templates/diving.json")),
+    ("art_fonts.json", include_str!("../../templates/art_fonts.json")),
 ];
 
 /// Renders templates that have a spec; any other template ID falls back to
@@ -34,12 +36,10 @@ pub struct TemplateRenderer {
 impl TemplateRenderer {
     /// The built-in templates.
     pub fn builtin() -> TemplateRenderer {
-        let specs = BUILTIN
-            .iter()
-            .map(|(file, json)| TemplateSpec::parse(json, file).expect("built-in templates are valid (tested)"))
-            .map(|s| (s.id.clone(), s))
-            .collect();
-        TemplateRenderer { specs }
+        let renderer = TemplateRenderer { specs: HashMap::new() };
+        BUILTIN.iter().fold(renderer, |r, (file, json)| {
+            r.with_spec(TemplateSpec::parse(json, file).expect("built-in templates are valid (tested)"))
+        })
     }
 
     /// Adds every `*.json` in `dir`, replacing built-ins with the same ID.
@@ -52,14 +52,16 @@ impl TemplateRenderer {
             .collect();
         paths.sort();
         for path in paths {
-            let spec = TemplateSpec::load(&path)?;
-            self.specs.insert(spec.id.clone(), spec);
+            self = self.with_spec(TemplateSpec::load(&path)?);
         }
         Ok(self)
     }
 
     /// Adds (or replaces) one template.
     pub fn with_spec(mut self, spec: TemplateSpec) -> TemplateRenderer {
+        for alias in &spec.aliases {
+            self.specs.insert(alias.clone(), spec.clone());
+        }
         self.specs.insert(spec.id.clone(), spec);
         self
     }
@@ -179,16 +181,17 @@ struct Scene {
     layers: Vec<Prepared>,
 }
 
-fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>, job: &RenderJob) -> String {
+/// The text a layer shows; `None` when its (optional) slot was not filled.
+fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>, job: &RenderJob) -> Option<String> {
     let base = match (slot, text) {
-        (Some(i), _) => job.texts.get(i).cloned().unwrap_or_default(),
+        (Some(i), _) => job.texts.get(i).filter(|t| !t.trim().is_empty())?.clone(),
         (None, Some(t)) => t.clone(),
-        (None, None) => String::new(),
+        (None, None) => return None,
     };
-    match format {
+    Some(match format {
         Some(f) => f.replacen("{}", &base, 1),
         None => base,
-    }
+    })
 }
 
 impl Scene {
@@ -231,7 +234,7 @@ impl Scene {
                     }
                 }
                 Layer::Text { slot, text, format, size, x, y, color, plate, reveal, reveal_secs, span } => {
-                    let content = text_for(*slot, text, format, job);
+                    let Some(content) = text_for(*slot, text, format, job) else { continue };
                     let mask = render_text(&content, size * h as f32, w as f32 * 0.9, 3);
                     Prepared::Text {
                         mask,
@@ -254,8 +257,8 @@ impl Scene {
                     softness: *softness,
                     span: *span,
                 },
-                Layer::Particles { kind, count, seed, color, size, span } => {
-                    Prepared::Particles(particles::Particles::new(*kind, *count, *seed, *color, *size), *span)
+                Layer::Particles { kind, count, seed, color, size, area, span } => {
+                    Prepared::Particles(particles::Particles::new(*kind, *count, *seed, *color, *size, *area), *span)
                 }
                 Layer::Tint { color, amount, span } => {
                     Prepared::Tint { color: *color, amount: amount.clone(), span: *span }

@@ -15,6 +15,7 @@ struct Particle {
 
 pub struct Particles {
     kind: ParticleKind,
+    area: [f32; 4],
     color: Color,
     items: Vec<Particle>,
 }
@@ -32,7 +33,7 @@ impl Rng {
 }
 
 impl Particles {
-    pub fn new(kind: ParticleKind, count: u32, seed: u64, color: Color, size: f32) -> Particles {
+    pub fn new(kind: ParticleKind, count: u32, seed: u64, color: Color, size: f32, area: [f32; 4]) -> Particles {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let items = (0..count)
             .map(|_| {
@@ -48,7 +49,7 @@ impl Particles {
                 Particle { x, y, vx, vy, phase, size: size * s }
             })
             .collect();
-        Particles { kind, color, items }
+        Particles { kind, area, color, items }
     }
 
     /// Draws every particle at time `t` with overall opacity `k`.
@@ -60,8 +61,10 @@ impl Particles {
                 ParticleKind::Bubbles => 0.008 * (t * 3.1 + p.phase).sin(),
                 _ => 0.0,
             };
-            let x = (p.x + p.vx * t + sway).rem_euclid(1.0) * w as f32;
-            let y = (p.y + p.vy * t).rem_euclid(1.0) * h as f32;
+            // Paths wrap inside the area; velocities are in canvas fractions.
+            let [ax, ay, aw, ah] = self.area;
+            let x = (ax + ((p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3)))) * w as f32;
+            let y = (ay + ((p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3)))) * h as f32;
             let flicker = match self.kind {
                 ParticleKind::Sparks => 0.55 + 0.45 * (t * 14.0 + p.phase).sin(),
                 ParticleKind::Dust => 0.6,

@@ -11,6 +11,9 @@ use std::path::Path;
 pub struct TemplateSpec {
     /// The template ID it renders (an official 18-digit ID or your own).
     pub id: String,
+    /// Other template IDs with the same look (e.g. the two Diving IDs).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub name: String,
     /// Bumped when the look changes (part of render cache keys).
     #[serde(default = "one")]
@@ -223,6 +226,9 @@ pub enum Layer {
         /// Radius as a fraction of the canvas height.
         #[serde(default = "particle_size")]
         size: f32,
+        /// Where particles live, `[x, y, w, h]` in canvas fractions (default: everywhere).
+        #[serde(default = "whole")]
+        area: [f32; 4],
         #[serde(flatten, default)]
         span: Span,
     },
@@ -251,6 +257,9 @@ fn reveal_secs() -> f32 {
 }
 fn particle_size() -> f32 {
     0.006
+}
+fn whole() -> [f32; 4] {
+    [0.0, 0.0, 1.0, 1.0]
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -21,6 +21,17 @@ const SEASONS: &str = "398574688191234048";
 fn builtin_templates_parse_and_fall_back_otherwise() {
     let r = TemplateRenderer::builtin();
     assert!(r.spec(RUN).is_some() && r.spec(SEASONS).is_some());
+    // Both Diving IDs share one file; Art Fonts needs no image.
+    assert_eq!(r.spec("392753057216684038").unwrap().id, "392747428568649728");
+    assert_eq!(r.spec("394875727173492739").unwrap().image_slots(), 0);
+    let word = RenderJob {
+        template_id: "394875727173492739".into(),
+        template_name: "Art Fonts".into(),
+        texts: vec!["OCEAN".into()],
+        images: vec![],
+    };
+    let still = r.render_frame(&word, 4.0).unwrap();
+    assert_eq!(still.dimensions(), (1280, 720));
     assert_eq!(r.spec(SEASONS).unwrap().image_slots(), 1);
     // A template without a spec renders with the simple renderer.
     let still = r.render_frame(&job("393881433990066176", &[]), 1.0).unwrap();
