@@ -197,7 +197,7 @@ mod tests {
     use crate::raster::{bilinear, Tap};
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
+    pub(super) fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
         RenderJob {
             template_id: "t".into(),
             template_name: "Test".into(),
@@ -264,16 +264,8 @@ mod tests {
 
 #[cfg(test)]
 mod quality_tests {
+    use super::tests::job;
     use super::*;
-
-    fn job(images: Vec<RgbImage>, texts: &[&str]) -> RenderJob {
-        RenderJob {
-            template_id: "t".into(),
-            template_name: "Test".into(),
-            texts: texts.iter().map(|s| s.to_string()).collect(),
-            images,
-        }
-    }
 
     fn luma(img: &RgbImage) -> Vec<f64> {
         img.pixels().map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])).collect()
