@@ -344,17 +344,23 @@ impl Scene {
                     if k > 0.0 {
                         let a = (k * 256.0) as u32;
                         let c = rgb(*color);
-                        frame.par_chunks_mut(3).for_each(|px| {
-                            for i in 0..3 {
-                                px[i] = ((u32::from(px[i]) * (256 - a) + u32::from(c[i]) * a) >> 8) as u8;
+                        // Rows in parallel; the blend against a constant colour is one multiply-add per byte.
+                        let add: [u32; 3] = std::array::from_fn(|i| u32::from(c[i]) * a);
+                        frame.par_chunks_mut(w as usize * 3).for_each(|row| {
+                            for px in row.chunks_exact_mut(3) {
+                                for i in 0..3 {
+                                    px[i] = ((u32::from(px[i]) * (256 - a) + add[i]) >> 8) as u8;
+                                }
                             }
                         });
                     }
                 }
                 Prepared::Vignette { gain } => {
-                    frame.par_chunks_mut(3).zip(gain.par_iter()).for_each(|(px, g)| {
-                        for c in px.iter_mut() {
-                            *c = ((u32::from(*c) * u32::from(*g)) >> 8) as u8;
+                    frame.par_chunks_mut(w as usize * 3).zip(gain.par_chunks(w as usize)).for_each(|(row, gains)| {
+                        for (px, g) in row.chunks_exact_mut(3).zip(gains) {
+                            for c in px.iter_mut() {
+                                *c = ((u32::from(*c) * u32::from(*g)) >> 8) as u8;
+                            }
                         }
                     });
                 }
@@ -462,8 +468,13 @@ fn draw_shape(
     }
     let (x0, x1) = ((x - sw / 2.0).floor().max(0.0) as u32, ((x + sw / 2.0).ceil().max(0.0) as u32).min(fw));
     let (y0, y1) = ((y - sh / 2.0).floor().max(0.0) as u32, ((y + sh / 2.0).ceil().max(0.0) as u32).min(fh));
+    if x0 >= x1 || y0 >= y1 {
+        return; // off-screen
+    }
     let soft = softness.max(0.001);
-    for py in y0..y1 {
+    let rows = &mut frame[(y0 * fw * 3) as usize..(y1 * fw * 3) as usize];
+    rows.par_chunks_mut(fw as usize * 3).enumerate().for_each(|(r, row)| {
+        let py = y0 + r as u32;
         for px in x0..x1 {
             let (dx, dy) = ((px as f32 + 0.5 - x) / (sw / 2.0), (py as f32 + 0.5 - y) / (sh / 2.0));
             let d = match shape {
@@ -475,13 +486,31 @@ fn draw_shape(
                 continue;
             }
             let a = (cover * 256.0) as u32;
-            let i = ((py * fw + px) * 3) as usize;
+            let i = (px * 3) as usize;
             for c in 0..3 {
-                frame[i + c] = ((u32::from(frame[i + c]) * (256 - a) + u32::from(color[c]) * a) >> 8) as u8;
+                row[i + c] = ((u32::from(row[i + c]) * (256 - a) + u32::from(color[c]) * a) >> 8) as u8;
             }
         }
-    }
+    });
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn shapes_off_screen_or_degenerate_draw_nothing() {
+        let (w, h) = (64u32, 48u32);
+        let mut frame = vec![7u8; (w * h * 3) as usize];
+        let white = [255, 255, 255];
+        for area in [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)] {
+            draw_shape(&mut frame, (w, h), ShapeKind::Ellipse, area, white, 1.0, 0.1);
+        }
+        assert!(frame.iter().all(|&b| b == 7));
+        draw_shape(&mut frame, (w, h), ShapeKind::Rect, (32.0, 24.0, 10.0, 10.0), white, 1.0, 0.01);
+        assert_eq!(&frame[((24 * w + 32) * 3) as usize..][..3], &white);
+    }
+}
