@@ -506,7 +506,9 @@ mod shape_tests {
         let (w, h) = (64u32, 48u32);
         let mut frame = vec![7u8; (w * h * 3) as usize];
         let white = [255, 255, 255];
-        for area in [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)] {
+        for area in
+            [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)]
+        {
             draw_shape(&mut frame, (w, h), ShapeKind::Ellipse, area, white, 1.0, 0.1);
         }
         assert!(frame.iter().all(|&b| b == 7));
