@@ -1,0 +1,84 @@
+//! Each reference template rendered by the real binary (`videoagent render`),
+//! its MP4 parsed and every frame decoded.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+struct Case {
+    id: &'static str,
+    image: Option<&'static str>,
+    texts: [&'static str; 2],
+    size: (u32, u32),
+    seconds: f64,
+}
+
+const CASES: &[Case] = &[
+    Case { id: RUN_FOR_LIFE, image: Some("photo_coffee.png"), texts: ["狮子", "老虎"], size: (1280, 720), seconds: 6.0 },
+    Case { id: "392747428568649728", image: Some("photo_astronaut.jpg"), texts: ["", ""], size: (1280, 720), seconds: 6.0 },
+    Case { id: "394875727173492739", image: None, texts: ["OCEAN waves", "BLOOM petals"], size: (1280, 720), seconds: 6.0 },
+    Case { id: "398574688191234048", image: Some("photo_astronaut.jpg"), texts: ["", ""], size: (720, 1280), seconds: 8.0 },
+];
+
+fn render(case: &Case, text: &str, out: &std::path::Path) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_videoagent"));
+    cmd.args(["render", "--template", case.id, "-o"]).arg(out);
+    if let Some(img) = case.image {
+        cmd.arg("--image").arg(fixture(img));
+    }
+    if !text.is_empty() {
+        cmd.args(["--text", text]);
+    }
+    let status = cmd.output().unwrap();
+    assert!(status.status.success(), "{}: {}", case.id, String::from_utf8_lossy(&status.stderr));
+}
+
+#[test]
+fn reference_templates_make_valid_videos() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in CASES {
+        let out = dir.path().join(format!("{}.mp4", case.id));
+        render(case, case.texts[0], &out);
+        let bytes = std::fs::read(&out).unwrap();
+        let video = decode_mp4(&bytes);
+        assert_eq!((video.width, video.height), case.size, "{}", case.id);
+        assert_eq!(video.frames.len(), (case.seconds * 25.0) as usize, "{}", case.id);
+        assert!(video.audio_secs.is_some_and(|a| (a - case.seconds).abs() < 0.1), "{}: audio", case.id);
+        // Not blank, and changing over time.
+        let first = &video.frames[0];
+        let mid = &video.frames[video.frames.len() / 2];
+        let spread = mid.pixels().map(|p| p[1]).max().unwrap() - mid.pixels().map(|p| p[1]).min().unwrap();
+        assert!(spread > 60, "{}: frame is flat", case.id);
+        assert!(mean_abs_diff(first, mid) > 2.0, "{}: nothing moves", case.id);
+        // The input photo is visible in some frame.
+        if let Some(img) = case.image {
+            let src = image::open(fixture(img)).unwrap().to_rgb8();
+            let spec = videoagent_render::TemplateRenderer::builtin().spec(case.id).cloned().unwrap();
+            let best = video
+                .frames
+                .iter()
+                .enumerate()
+                .step_by(5)
+                .filter_map(|(i, f)| {
+                    let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / 25.0)?;
+                    let (x, y, w, h) = (x.round() as i64, y.round() as i64, w.round() as i64, h.round() as i64);
+                    let fits = x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
+                    fits.then(|| {
+                        let expected = image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);
+                        ncc(&image::imageops::crop_imm(f, x as u32, y as u32, w as u32, h as u32).to_image(), &expected)
+                    })
+                })
+                .fold(f64::MIN, f64::max);
+            assert!(best >= 0.6, "{}: photo not visible (best NCC {best:.3})", case.id);
+        }
+        // The text is drawn: another text changes the frames.
+        if !case.texts[1].is_empty() {
+            let other = dir.path().join(format!("{}-b.mp4", case.id));
+            render(case, case.texts[1], &other);
+            let v2 = decode_mp4(&std::fs::read(&other).unwrap());
+            let last = video.frames.len() - 1;
+            assert!(mean_abs_diff(&video.frames[last], &v2.frames[last]) > 0.3, "{}: text not drawn", case.id);
+        }
+    }
+}
