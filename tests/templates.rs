@@ -15,10 +15,34 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { id: RUN_FOR_LIFE, image: Some("photo_coffee.png"), texts: ["狮子", "老虎"], size: (1280, 720), seconds: 6.0 },
-    Case { id: "392747428568649728", image: Some("photo_astronaut.jpg"), texts: ["", ""], size: (1280, 720), seconds: 6.0 },
-    Case { id: "394875727173492739", image: None, texts: ["OCEAN waves", "BLOOM petals"], size: (1280, 720), seconds: 6.0 },
-    Case { id: "398574688191234048", image: Some("photo_astronaut.jpg"), texts: ["", ""], size: (720, 1280), seconds: 8.0 },
+    Case {
+        id: RUN_FOR_LIFE,
+        image: Some("photo_coffee.png"),
+        texts: ["狮子", "老虎"],
+        size: (1280, 720),
+        seconds: 6.0,
+    },
+    Case {
+        id: "392747428568649728",
+        image: Some("photo_astronaut.jpg"),
+        texts: ["", ""],
+        size: (1280, 720),
+        seconds: 6.0,
+    },
+    Case {
+        id: "394875727173492739",
+        image: None,
+        texts: ["OCEAN waves", "BLOOM petals"],
+        size: (1280, 720),
+        seconds: 6.0,
+    },
+    Case {
+        id: "398574688191234048",
+        image: Some("photo_astronaut.jpg"),
+        texts: ["", ""],
+        size: (720, 1280),
+        seconds: 8.0,
+    },
 ];
 
 fn render(case: &Case, text: &str, out: &std::path::Path) {
@@ -63,9 +87,11 @@ fn reference_templates_make_valid_videos() {
                 .filter_map(|(i, f)| {
                     let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / 25.0)?;
                     let (x, y, w, h) = (x.round() as i64, y.round() as i64, w.round() as i64, h.round() as i64);
-                    let fits = x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
+                    let fits =
+                        x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
                     fits.then(|| {
-                        let expected = image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);
+                        let expected =
+                            image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);
                         ncc(&image::imageops::crop_imm(f, x as u32, y as u32, w as u32, h as u32).to_image(), &expected)
                     })
                 })

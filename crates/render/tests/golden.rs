@@ -1,0 +1,67 @@
+//! Golden frames: a few frames per reference template, stored small (a
+//! quarter of each side) as PNG, compared with a tolerance. After an intended
+//! change of look, refresh them with:
+//!
+//!     UPDATE_GOLDEN=1 cargo test -p videoagent-render --test golden
+//!
+//! and look at the new PNGs before committing them.
+
+use image::imageops::FilterType;
+use image::RgbImage;
+use std::path::PathBuf;
+use videoagent_render::{RenderJob, Renderer, TemplateRenderer};
+
+fn fixture(name: &str) -> RgbImage {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images").join(name);
+    image::open(path).unwrap().to_rgb8()
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// (name, template, image, text, seconds)
+const FRAMES: &[(&str, &str, Option<&str>, Option<&str>, f64)] = &[
+    ("run_for_life_1s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 1.0),
+    ("run_for_life_4s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 4.0),
+    ("diving_3_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 3.5),
+    ("diving_5_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 5.5),
+    ("art_fonts_3s", "394875727173492739", None, Some("OCEAN"), 3.0),
+    ("four_seasons_1s", "398574688191234048", Some("photo_astronaut.jpg"), None, 1.0),
+    ("four_seasons_7s", "398574688191234048", Some("photo_astronaut.jpg"), None, 7.0),
+];
+
+#[test]
+fn golden_frames_match() {
+    let renderer = TemplateRenderer::builtin();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for (name, id, image, text, secs) in FRAMES {
+        let job = RenderJob {
+            template_id: id.to_string(),
+            template_name: name.to_string(),
+            texts: text.iter().map(|t| t.to_string()).collect(),
+            images: image.iter().map(|i| fixture(i)).collect(),
+        };
+        let frame = renderer.render_frame(&job, *secs).unwrap();
+        let small = image::imageops::resize(&frame, frame.width() / 4, frame.height() / 4, FilterType::Triangle);
+        let path = golden_dir().join(format!("{name}.png"));
+        if update {
+            small.save(&path).unwrap();
+            continue;
+        }
+        let want = image::open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (create it with UPDATE_GOLDEN=1)", path.display()))
+            .to_rgb8();
+        assert_eq!(want.dimensions(), small.dimensions(), "{name}");
+        let diffs: Vec<u8> = small.as_raw().iter().zip(want.as_raw()).map(|(a, b)| a.abs_diff(*b)).collect();
+        let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+        let big = diffs.iter().filter(|&&d| d > 12).count();
+        // Tolerance: rounding differences between machines (sin/cos, PNG
+        // scaling), never a changed look. A grade 5 % stronger fails it.
+        if mean > 0.35 || big * 500 > diffs.len() {
+            failures.push(format!("{name}: mean difference {mean:.2}, {big} values differ by more than 12"));
+        }
+    }
+    assert!(failures.is_empty(), "golden frames differ:\n{}", failures.join("\n"));
+}
