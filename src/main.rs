@@ -36,7 +36,11 @@ enum Command {
         command: KeysCommand,
     },
     /// List the templates this server accepts.
-    Templates,
+    Templates {
+        /// Print the JSON Schema of template files instead.
+        #[arg(long)]
+        schema: bool,
+    },
     /// Render a video offline, without a server.
     Render {
         /// Template ID, or a template file (`*.json`).
@@ -78,7 +82,11 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Keys { storage, command } => runtime()?.block_on(keys(storage, command)),
-        Command::Templates => {
+        Command::Templates { schema: true } => {
+            println!("{}", serde_json::to_string_pretty(&videoagent_render::engine::json_schema())?);
+            Ok(())
+        }
+        Command::Templates { schema: false } => {
             let engine = TemplateRenderer::builtin();
             for t in Catalogue::official().iter() {
                 let texts: Vec<&str> = t.text_slots.iter().map(|s| s.name.as_str()).collect();

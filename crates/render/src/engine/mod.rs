@@ -5,7 +5,7 @@
 mod particles;
 pub mod spec;
 
-pub use spec::{SpecError, TemplateSpec};
+pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
 use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};

@@ -2,11 +2,12 @@
 //! layers whose properties can be keyframed. Built-in templates are plain JSON
 //! files (`crates/render/templates/*.json`) so users can copy and change them.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::Path;
 
 /// A whole template.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateSpec {
     /// The template ID it renders (an official 18-digit ID or your own).
@@ -44,7 +45,7 @@ fn default_fps() -> u32 {
 }
 
 /// When a layer is visible, in seconds from the start.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
 pub struct Span {
     #[serde(default)]
     pub start: f32,
@@ -71,7 +72,7 @@ impl Span {
 
 /// A number that is constant or keyframed: `1.0` or `[[0, 1.0], [6, 1.2]]`
 /// (time in seconds, value; smooth ease between keys, held outside them).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Anim {
     Const(f32),
@@ -125,6 +126,25 @@ impl<'de> Deserialize<'de> for Color {
     }
 }
 
+impl JsonSchema for Color {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Color".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$",
+            "description": "#rrggbb or #rrggbbaa"
+        })
+    }
+}
+
+/// The JSON Schema of template files (`docs/template.schema.json`).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(TemplateSpec)).expect("a schema is JSON")
+}
+
 fn parse_color(s: &str) -> Option<Color> {
     let hex = s.strip_prefix('#')?;
     if !(hex.len() == 6 || hex.len() == 8) || !hex.is_ascii() {
@@ -136,7 +156,7 @@ fn parse_color(s: &str) -> Option<Color> {
 
 /// One layer of the stack. (serde cannot deny unknown fields together with the
 /// flattened span, so layer-level typos are not caught yet.)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Layer {
     /// A vertical two-colour gradient.
@@ -262,7 +282,7 @@ fn whole() -> [f32; 4] {
     [0.0, 0.0, 1.0, 1.0]
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reveal {
     #[default]
@@ -271,7 +291,7 @@ pub enum Reveal {
     Wipe,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShapeKind {
     #[default]
@@ -279,7 +299,7 @@ pub enum ShapeKind {
     Rect,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ParticleKind {
     /// Drifting sideways and low, like dust kicked up by a chase.

@@ -92,3 +92,16 @@ fn templates_dir_overrides_and_reports_bad_files() {
     let e = TemplateRenderer::builtin().with_dir(dir.path()).unwrap_err().to_string();
     assert!(e.contains("bad.json") && e.contains("layers[0]"), "{e}");
 }
+
+/// The committed schema is the one the code generates. Refresh it with
+/// `videoagent templates --schema > docs/template.schema.json`.
+#[test]
+fn committed_schema_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/template.schema.json");
+    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(committed, spec::json_schema(), "docs/template.schema.json is out of date");
+    let layer = serde_json::to_string(&committed).unwrap();
+    for kind in ["gradient", "backdrop", "photo", "text", "shape", "particles", "tint", "vignette"] {
+        assert!(layer.contains(&format!("\"{kind}\"")), "{kind} missing from the schema");
+    }
+}
