@@ -68,29 +68,45 @@ fn line_width(text: &str, px: f32) -> f32 {
 }
 
 /// Splits `text` into lines no wider than `max_w` (words longer than a line are broken by character).
+/// Splits `text` into lines no wider than `max_w`, breaking only where
+/// Unicode line breaking (UAX #14) allows: between words, between CJK
+/// ideographs, never before closing punctuation such as "！" or "，". A
+/// segment wider than a whole line is broken between characters.
 fn wrap(text: &str, px: f32, max_w: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-        if line_width(&candidate, px) <= max_w {
+    let mut start = 0;
+    for (end, kind) in unicode_linebreak::linebreaks(text) {
+        let segment = &text[start..end];
+        start = end;
+        let candidate = format!("{line}{segment}");
+        if line_width(candidate.trim_end(), px) <= max_w {
             line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        for c in word.chars() {
-            line.push(c);
-            if line_width(&line, px) > max_w && line.chars().count() > 1 {
-                line.pop();
-                lines.push(std::mem::take(&mut line));
-                line.push(c);
+        } else {
+            if !line.trim().is_empty() {
+                lines.push(line.trim_end().to_string());
+            }
+            line = String::new();
+            if line_width(segment.trim_end(), px) <= max_w {
+                line.push_str(segment);
+            } else {
+                for c in segment.chars() {
+                    line.push(c);
+                    if line_width(line.trim_end(), px) > max_w && line.chars().count() > 1 {
+                        line.pop();
+                        lines.push(line.trim_end().to_string());
+                        line = c.to_string();
+                    }
+                }
             }
         }
+        if kind == unicode_linebreak::BreakOpportunity::Mandatory && !line.trim().is_empty() {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+        }
     }
-    if !line.is_empty() {
-        lines.push(line);
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
     }
     lines
 }
@@ -156,6 +172,22 @@ mod tests {
         let mixed = render_text("Lion 狮子", 64.0, 2000.0, 2);
         assert!(mixed.height < lion.height * 3 / 2);
         assert!(kerning_applies());
+    }
+
+    #[test]
+    fn line_breaking_follows_uax14() {
+        let w = line_width("狮子来", 64.0) + 1.0;
+        let lines = wrap("狮子来了！老虎来了！", 64.0, w);
+        assert!(lines.len() >= 3, "{lines:?}");
+        for l in &lines {
+            assert!(!l.starts_with('！'), "closing punctuation starts a line: {lines:?}");
+            assert!(line_width(l, 64.0) <= w || l.chars().count() <= 2, "{lines:?}");
+        }
+        assert_eq!(lines.concat(), "狮子来了！老虎来了！");
+        let latin = wrap("a fairly long caption that must wrap", 64.0, 400.0);
+        assert!(latin.iter().all(|l| !l.starts_with(' ') && !l.ends_with(' ')), "{latin:?}");
+        assert_eq!(latin.join(" "), "a fairly long caption that must wrap");
+        assert_eq!(wrap("one\ntwo", 64.0, 2000.0), vec!["one", "two"], "hard breaks are kept");
     }
 
     fn kerning_applies() -> bool {
