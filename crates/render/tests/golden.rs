@@ -24,6 +24,7 @@ fn golden_dir() -> PathBuf {
 const FRAMES: &[(&str, &str, Option<&str>, Option<&str>, f64)] = &[
     ("run_for_life_1s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 1.0),
     ("run_for_life_4s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 4.0),
+    ("diving_2_3s", "392747428568649728", Some("photo_astronaut.jpg"), None, 2.3),
     ("diving_3_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 3.5),
     ("diving_5_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 5.5),
     ("art_fonts_3s", "394875727173492739", None, Some("OCEAN"), 3.0),

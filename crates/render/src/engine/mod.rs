@@ -8,7 +8,7 @@ pub mod spec;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
-use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};
+use crate::raster::{blend_mask, blit_photo, blit_photo_rotated, blurred_backdrop, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use image::imageops::FilterType;
@@ -140,6 +140,7 @@ enum Prepared {
         pan_x: Anim,
         pan_y: Anim,
         shake: f32,
+        rotate: Anim,
         border: i32,
         span: Span,
     },
@@ -210,7 +211,7 @@ impl Scene {
                     pixels.iter_mut().for_each(|p| *p = (f32::from(*p) * keep).min(255.0) as u8);
                     Prepared::Backdrop { pixels, span: *span }
                 }
-                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, border, span } => {
+                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, rotate, border, span } => {
                     let img = image(*slot)?;
                     let rect = contain(*area, (w, h), (img.width(), img.height()));
                     let (pw, ph) = (rect.2, rect.3);
@@ -229,6 +230,7 @@ impl Scene {
                         pan_x: pan_x.clone(),
                         pan_y: pan_y.clone(),
                         shake: *shake,
+                        rotate: rotate.clone(),
                         border: *border,
                         span: *span,
                     }
@@ -291,12 +293,17 @@ impl Scene {
                         });
                     }
                 }
-                Prepared::Photo { photo, rect, zoom, pan_x, pan_y, shake, border, span } => {
+                Prepared::Photo { photo, rect, zoom, pan_x, pan_y, shake, rotate, border, span } => {
                     if span.weight(t, self.duration) <= 0.0 {
                         continue;
                     }
                     let placed = place(*rect, (zoom, pan_x, pan_y, *shake), t, (w, h));
-                    blit_photo(frame, (w, h), photo, placed, *border);
+                    let angle = rotate.at(t).to_radians();
+                    if angle.abs() < 1e-4 {
+                        blit_photo(frame, (w, h), photo, placed, *border);
+                    } else {
+                        blit_photo_rotated(frame, (w, h), photo, placed, *border, angle);
+                    }
                 }
                 Prepared::Text { mask, x, y, color, plate, reveal, reveal_secs, span } => {
                     let k = span.weight(t, self.duration);

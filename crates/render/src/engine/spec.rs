@@ -192,6 +192,9 @@ pub enum Layer {
         /// Handheld shake amplitude in pixels.
         #[serde(default)]
         shake: f32,
+        /// Rotation in degrees, clockwise.
+        #[serde(default)]
+        rotate: Anim,
         /// Print border in pixels.
         #[serde(default)]
         border: i32,
