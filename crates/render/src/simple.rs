@@ -51,7 +51,10 @@ impl Renderer for SimpleRenderer {
             encode_pipelined(&mut encoder, frames, &|i, frame: &mut [u8]| scene.draw(i, frames, frame), ctl)?;
         let secs = f64::from(frames) / f64::from(SIMPLE_FPS);
         let started = std::time::Instant::now();
-        encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
+        encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(
+            secs,
+            &crate::audio::Soundtrack::default(),
+        ))?)?;
         encoder.finish()?;
         times.encode += started.elapsed();
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })

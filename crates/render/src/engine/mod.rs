@@ -105,7 +105,7 @@ pub fn render_spec(
     let mut times = encode_pipelined(&mut encoder, frames, &draw, ctl)?;
     let started = std::time::Instant::now();
     let secs = f64::from(frames) / f64::from(spec.fps);
-    encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs))?)?;
+    encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs, &spec.soundtrack))?)?;
     encoder.finish()?;
     times.encode += started.elapsed();
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })

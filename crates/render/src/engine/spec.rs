@@ -27,6 +27,9 @@ pub struct TemplateSpec {
     pub fps: u32,
     /// Seconds, 1 to 30.
     pub duration: f32,
+    /// The synthesized music under the video.
+    #[serde(default)]
+    pub soundtrack: crate::audio::Soundtrack,
     /// Bottom first.
     pub layers: Vec<Layer>,
 }
