@@ -51,12 +51,7 @@ pub(crate) fn blit_photo(
                 px.copy_from_slice(&BORDER_COLOR);
                 continue;
             };
-            let (a, b) = (tx.i0 * 3, tx.i1 * 3);
-            for c in 0..3 {
-                let t = u32::from(top[a + c]) * (256 - tx.w) + u32::from(top[b + c]) * tx.w;
-                let m = u32::from(bottom[a + c]) * (256 - tx.w) + u32::from(bottom[b + c]) * tx.w;
-                px[c] = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as u8;
-            }
+            bilerp(top, bottom, tx, &ty, px);
         }
     });
 }
@@ -103,14 +98,21 @@ pub(crate) fn blit_photo_rotated(
                 continue;
             };
             let (top, bottom) = (&src[ty.i0 * stride..], &src[ty.i1 * stride..]);
-            let (a, b) = (tx.i0 * 3, tx.i1 * 3);
-            for c in 0..3 {
-                let t = u32::from(top[a + c]) * (256 - tx.w) + u32::from(top[b + c]) * tx.w;
-                let m = u32::from(bottom[a + c]) * (256 - tx.w) + u32::from(bottom[b + c]) * tx.w;
-                out[c] = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as u8;
-            }
+            bilerp(top, bottom, &tx, &ty, out);
         }
     });
+}
+
+/// One RGB pixel, bilinear between two source rows (`top`, `bottom` start at
+/// rows `ty.i0` and `ty.i1`), in 8-bit fixed point.
+#[inline]
+pub(crate) fn bilerp(top: &[u8], bottom: &[u8], tx: &Tap, ty: &Tap, out: &mut [u8]) {
+    let (a, b) = (tx.i0 * 3, tx.i1 * 3);
+    for c in 0..3 {
+        let t = u32::from(top[a + c]) * (256 - tx.w) + u32::from(top[b + c]) * tx.w;
+        let m = u32::from(bottom[a + c]) * (256 - tx.w) + u32::from(bottom[b + c]) * tx.w;
+        out[c] = ((t * (256 - ty.w) + m * ty.w + 32768) >> 16) as u8;
+    }
 }
 
 /// The white print border around the photo.
