@@ -14,7 +14,7 @@ use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, Simp
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
-use spec::{Anim, Color, Layer, Reveal, ShapeKind, Span};
+use spec::{Anim, Color, Layer, Reveal, ShapeKind, ShapeSpec, Span};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -154,16 +154,7 @@ enum Prepared {
         reveal_secs: f32,
         span: Span,
     },
-    Shape {
-        shape: ShapeKind,
-        x: Anim,
-        y: Anim,
-        w: Anim,
-        h: Anim,
-        color: Color,
-        softness: f32,
-        span: Span,
-    },
+    Shape(ShapeSpec, Span),
     Particles(particles::Particles, Span),
     Tint {
         color: Color,
@@ -249,16 +240,7 @@ impl Scene {
                         span: *span,
                     }
                 }
-                Layer::Shape { shape, x, y, w: sw, h: sh, color, softness, span } => Prepared::Shape {
-                    shape: *shape,
-                    x: x.clone(),
-                    y: y.clone(),
-                    w: sw.clone(),
-                    h: sh.clone(),
-                    color: *color,
-                    softness: *softness,
-                    span: *span,
-                },
+                Layer::Shape { spec, span } => Prepared::Shape(spec.clone(), *span),
                 Layer::Particles { kind, count, seed, color, size, area, span } => {
                     Prepared::Particles(particles::Particles::new(*kind, *count, *seed, *color, *size, *area), *span)
                 }
@@ -332,11 +314,12 @@ impl Scene {
                     blend_mask(frame, (w, h), &shown, (left + shadow, top + shadow), ([0, 0, 0], 0.55 * alpha));
                     blend_mask(frame, (w, h), &shown, (left, top), (rgb(*color), alpha));
                 }
-                Prepared::Shape { shape, x, y, w: sw, h: sh, color, softness, span } => {
-                    let k = span.weight(t, self.duration) * f32::from(color.0[3]) / 255.0;
+                Prepared::Shape(s, span) => {
+                    let k = span.weight(t, self.duration) * f32::from(s.color.0[3]) / 255.0;
                     if k > 0.0 {
-                        let area = (x.at(t) * w as f32, y.at(t) * h as f32, sw.at(t) * w as f32, sh.at(t) * h as f32);
-                        draw_shape(frame, (w, h), *shape, area, rgb(*color), k, *softness);
+                        let area =
+                            (s.x.at(t) * w as f32, s.y.at(t) * h as f32, s.w.at(t) * w as f32, s.h.at(t) * h as f32);
+                        draw_shape(frame, (w, h), s.shape, area, rgb(s.color), k, s.softness);
                     }
                 }
                 Prepared::Particles(p, span) => {

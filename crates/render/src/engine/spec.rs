@@ -229,16 +229,8 @@ pub enum Layer {
     },
     /// A filled ellipse or rectangle (silhouettes, light leaks, bars).
     Shape {
-        #[serde(default)]
-        shape: ShapeKind,
-        x: Anim,
-        y: Anim,
-        w: Anim,
-        h: Anim,
-        color: Color,
-        /// Soft edge, as a fraction of the size.
-        #[serde(default)]
-        softness: f32,
+        #[serde(flatten)]
+        spec: ShapeSpec,
         #[serde(flatten, default)]
         span: Span,
     },
@@ -267,6 +259,21 @@ pub enum Layer {
     },
     /// Darkened corners.
     Vignette { strength: f32 },
+}
+
+/// A filled ellipse or rectangle, centred at `(x, y)`; all in canvas fractions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ShapeSpec {
+    #[serde(default)]
+    pub shape: ShapeKind,
+    pub x: Anim,
+    pub y: Anim,
+    pub w: Anim,
+    pub h: Anim,
+    pub color: Color,
+    /// Soft edge, as a fraction of the size.
+    #[serde(default)]
+    pub softness: f32,
 }
 
 fn half() -> f32 {
