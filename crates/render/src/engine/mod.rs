@@ -170,7 +170,22 @@ struct Scene {
     w: u32,
     h: u32,
     duration: f32,
+    /// The bottom layers that never change, composed once.
+    base: Vec<u8>,
+    /// The rest, drawn every frame over `base`.
     layers: Vec<Prepared>,
+}
+
+impl Prepared {
+    /// Whether the layer looks the same at every moment of the video.
+    fn is_static(&self) -> bool {
+        let whole = |s: &Span| s.start <= 0.0 && s.end.is_none() && s.fade <= 0.0;
+        match self {
+            Prepared::Gradient { span, .. } | Prepared::Backdrop { span, .. } => whole(span),
+            Prepared::Tint { span, amount: Anim::Const(_), .. } => whole(span),
+            _ => false,
+        }
+    }
 }
 
 /// The text a layer shows; `None` when its (optional) slot was not filled.
@@ -250,12 +265,25 @@ impl Scene {
                 Layer::Vignette { strength } => Prepared::Vignette { gain: vignette(w, h, *strength) },
             });
         }
-        Ok(Scene { w, h, duration: spec.duration, layers })
+        // Compose the static bottom of the stack once instead of every frame;
+        // the pixels are exactly those the per-frame path would make.
+        let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
+        let mut scene = Scene { w, h, duration: spec.duration, base: Vec::new(), layers };
+        let rest = scene.layers.split_off(dynamic);
+        let mut base = vec![0; (w * h * 3) as usize];
+        scene.draw(0.0, &mut base);
+        scene.base = base;
+        scene.layers = rest;
+        Ok(scene)
     }
 
     fn draw(&self, t: f32, frame: &mut [u8]) {
         let (w, h) = (self.w, self.h);
-        frame.fill(0);
+        if self.base.is_empty() {
+            frame.fill(0); // composing the base itself
+        } else {
+            frame.copy_from_slice(&self.base);
+        }
         for layer in &self.layers {
             match layer {
                 Prepared::Gradient { top, bottom, span } => {
