@@ -56,22 +56,7 @@ async fn official_flow_renders_a_video_that_shows_the_photo() {
 
     // The photo is visible: correlate the region where the template puts it
     // (zoom, pan and shake included) with the source image.
-    let src = image::open(fixture("photo_astronaut.jpg")).unwrap().to_rgb8();
-    let spec =
-        videoagent_render::TemplateRenderer::builtin().spec(RUN_FOR_LIFE).cloned().expect("Run for Life template");
-    let best = video
-        .frames
-        .iter()
-        .enumerate()
-        .step_by(10)
-        .map(|(i, f)| {
-            let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / 25.0).unwrap();
-            let (x, y) = (x.round().max(0.0) as u32, y.round().max(0.0) as u32);
-            let (w, h) = ((w.round() as u32).min(1280 - x), (h.round() as u32).min(720 - y));
-            let expected = image::imageops::resize(&src, w, h, image::imageops::FilterType::Triangle);
-            ncc(&image::imageops::crop_imm(f, x, y, w, h).to_image(), &expected)
-        })
-        .fold(f64::MIN, f64::max);
+    let best = best_photo_ncc(&video, RUN_FOR_LIFE, "photo_astronaut.jpg", 10);
     assert!(best >= 0.6, "photo not visible: best NCC {best:.3}");
 }
 

@@ -77,25 +77,7 @@ fn reference_templates_make_valid_videos() {
         assert!(mean_abs_diff(first, mid) > 2.0, "{}: nothing moves", case.id);
         // The input photo is visible in some frame.
         if let Some(img) = case.image {
-            let src = image::open(fixture(img)).unwrap().to_rgb8();
-            let spec = videoagent_render::TemplateRenderer::builtin().spec(case.id).cloned().unwrap();
-            let best = video
-                .frames
-                .iter()
-                .enumerate()
-                .step_by(5)
-                .filter_map(|(i, f)| {
-                    let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / 25.0)?;
-                    let (x, y, w, h) = (x.round() as i64, y.round() as i64, w.round() as i64, h.round() as i64);
-                    let fits =
-                        x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
-                    fits.then(|| {
-                        let expected =
-                            image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);
-                        ncc(&image::imageops::crop_imm(f, x as u32, y as u32, w as u32, h as u32).to_image(), &expected)
-                    })
-                })
-                .fold(f64::MIN, f64::max);
+            let best = best_photo_ncc(&video, case.id, img, 5);
             assert!(best >= 0.6, "{}: photo not visible (best NCC {best:.3})", case.id);
         }
         // The text is drawn: another text changes the frames.

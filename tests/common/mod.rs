@@ -288,6 +288,28 @@ pub fn ncc(a: &RgbImage, b: &RgbImage) -> f64 {
     num / (da.sqrt() * db.sqrt()).max(1e-9)
 }
 
+/// The best correlation, over every `step`-th frame, between the region where
+/// `template_id`'s photo layer puts the fixture `photo` and the photo itself.
+pub fn best_photo_ncc(video: &DecodedVideo, template_id: &str, photo: &str, step: usize) -> f64 {
+    let src = image::open(fixture(photo)).unwrap().to_rgb8();
+    let spec = videoagent_render::TemplateRenderer::builtin().spec(template_id).cloned().expect("a template file");
+    video
+        .frames
+        .iter()
+        .enumerate()
+        .step_by(step)
+        .filter_map(|(i, f)| {
+            let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / video.fps as f32)?;
+            let (x, y, w, h) = (x.round() as i64, y.round() as i64, w.round() as i64, h.round() as i64);
+            let fits = x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
+            fits.then(|| {
+                let expected = image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);
+                ncc(&image::imageops::crop_imm(f, x as u32, y as u32, w as u32, h as u32).to_image(), &expected)
+            })
+        })
+        .fold(f64::MIN, f64::max)
+}
+
 /// Mean absolute luma difference of two frames.
 pub fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
     a.pixels().zip(b.pixels()).map(|(x, y)| (luma(x) - luma(y)).abs()).sum::<f64>() / (a.width() * a.height()) as f64
