@@ -31,14 +31,3 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(trace::trace_and_measure))
         .with_state(state)
 }
-
-/// Worker-role processes serve only health and metrics.
-pub fn ops_router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
-        .route("/metrics", get(routes::health::metrics))
-        .fallback(reply::unknown_endpoint_404)
-        .layer(axum::middleware::from_fn(trace::trace_and_measure))
-        .with_state(state)
-}

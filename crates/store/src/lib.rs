@@ -17,8 +17,6 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("{0}")]
-    NotFound(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -147,10 +147,6 @@ impl SqliteStore {
         applied?;
         Ok(())
     }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
