@@ -215,15 +215,18 @@ fn render(
     bar.finish_and_clear();
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(
-        "wrote {} ({}x{}, {} frames at {} fps) in {:.2} s; compose {:.2} ms/frame, encode {:.2} ms/frame",
+        "wrote {} ({}x{}, {} frames at {} fps) in {:.2} s; prepare {:.0} ms, compose {:.2} ms/frame, \
+         encode {:.2} ms/frame, soundtrack {:.0} ms (overlapped)",
         output.display(),
         summary.width,
         summary.height,
         summary.frames,
         summary.fps,
         started.elapsed().as_secs_f64(),
+        summary.times.prepare.as_secs_f64() * 1000.0,
         per_frame(summary.times.compose),
         per_frame(summary.times.encode),
+        summary.times.audio.as_secs_f64() * 1000.0,
     );
     Ok(())
 }

@@ -1,10 +1,9 @@
 //! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
 
+use crate::h264::{H264Encoder, H264Settings};
 use crate::RenderError;
 use muxide::api::{AudioCodec, Muxer, MuxerBuilder, VideoCodec};
-use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
-use openh264::OpenH264API;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -25,10 +24,54 @@ pub fn rgb_to_yuv(rgb: &[u8], width: u32, height: u32, yuv: &mut YUVBuffer) -> R
 /// Time spent in each stage of a pipelined render (summed over frames).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StageTimes {
+    /// Preparing the scene before the first frame (resampling photos, text, backdrops).
+    pub prepare: std::time::Duration,
     /// Drawing frames and converting them to I420.
     pub compose: std::time::Duration,
     /// H.264 encoding and muxing.
     pub encode: std::time::Duration,
+    /// Synthesizing and encoding the soundtrack (on its own thread, overlapped).
+    pub audio: std::time::Duration,
+}
+
+/// What [`write_video`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct VideoFormat {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub frames: u32,
+}
+
+/// Writes a whole MP4: frames from `draw` composed and encoded in a pipeline,
+/// the soundtrack synthesized and Opus-encoded on its own thread meanwhile
+/// (it needs no frames), then both muxed with the index up front.
+pub fn write_video(
+    out: &Path,
+    format: VideoFormat,
+    soundtrack: &crate::audio::Soundtrack,
+    draw: &(dyn Fn(u32, &mut [u8]) + Sync),
+    ctl: &crate::RenderControl<'_>,
+) -> Result<StageTimes, RenderError> {
+    let VideoFormat { width, height, fps, frames } = format;
+    let mut encoder = VideoEncoder::create(out, width, height, fps, DEFAULT_BITRATE)?;
+    let secs = f64::from(frames) / f64::from(fps);
+    std::thread::scope(|scope| {
+        let audio = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let packets = crate::audio::encode_opus(&crate::audio::soundtrack(secs, soundtrack));
+            (packets, started.elapsed())
+        });
+        let mut times = encode_pipelined(&mut encoder, frames, draw, ctl)?;
+        let (packets, audio_time) =
+            audio.join().map_err(|_| RenderError::Encode("soundtrack thread panicked".into()))?;
+        times.audio = audio_time;
+        let started = std::time::Instant::now();
+        encoder.push_audio(&packets?)?;
+        encoder.finish()?;
+        times.encode += started.elapsed();
+        Ok(times)
+    })
 }
 
 /// Composes frames on one thread (which may use the rayon pool inside `draw`)
@@ -95,7 +138,7 @@ pub fn encode_pipelined(
         if done != frames {
             return Err(RenderError::Encode(format!("only {done} of {frames} frames were encoded")));
         }
-        Ok(StageTimes { compose, encode })
+        Ok(StageTimes { compose, encode, ..StageTimes::default() })
     })
 }
 
@@ -104,7 +147,7 @@ pub const DEFAULT_BITRATE: u32 = 2_000_000;
 
 /// Streams RGB frames into an MP4 file, one frame at a time.
 pub struct VideoEncoder {
-    encoder: Encoder,
+    encoder: H264Encoder,
     muxer: Muxer<BufWriter<File>>,
     yuv: YUVBuffer,
     width: u32,
@@ -116,21 +159,7 @@ pub struct VideoEncoder {
 
 impl VideoEncoder {
     pub fn create(path: &Path, width: u32, height: u32, fps: u32, bitrate: u32) -> Result<Self, RenderError> {
-        if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 {
-            return Err(RenderError::Input(format!("frame size {width}x{height} must be even and non-zero")));
-        }
-        let config = EncoderConfig::new()
-            .bitrate(BitRate::from_bps(bitrate))
-            .max_frame_rate(FrameRate::from_hz(fps as f32))
-            .rate_control_mode(RateControlMode::Bitrate)
-            // Every frame must be in the file: constant frame rate, exact frame count.
-            .skip_frames(false)
-            .intra_frame_period(IntraFramePeriod::from_num_frames(fps * 2))
-            // One thread keeps output byte-identical across runs; frames are composed in parallel instead.
-            .num_threads(1)
-            .debug(false);
-        let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
-            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        let encoder = H264Encoder::new(H264Settings { width, height, fps, bitrate })?;
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         let muxer = MuxerBuilder::new(file)
             .video(VideoCodec::H264, width, height, f64::from(fps))
@@ -160,10 +189,8 @@ impl VideoEncoder {
 
     /// Encodes one I420 frame of the configured size.
     pub fn push_yuv(&mut self, yuv: &YUVBuffer) -> Result<(), RenderError> {
-        let bitstream = self.encoder.encode(yuv).map_err(|e| RenderError::Encode(e.to_string()))?;
-        let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
         self.packet.clear();
-        bitstream.write_vec(&mut self.packet);
+        let keyframe = self.encoder.encode(yuv, &mut self.packet)?;
         if self.packet.is_empty() {
             return Err(RenderError::Encode(format!("encoder skipped frame {}", self.frames)));
         }

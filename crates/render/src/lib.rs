@@ -7,6 +7,7 @@
 pub mod audio;
 pub mod encode;
 pub mod engine;
+pub mod h264;
 mod raster;
 mod simple;
 mod text;

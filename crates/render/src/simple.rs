@@ -2,7 +2,7 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
-use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
+use crate::encode::{write_video, StageTimes, VideoFormat};
 use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
@@ -44,19 +44,14 @@ fn canvas_for(job: &RenderJob) -> (u32, u32) {
 impl Renderer for SimpleRenderer {
     fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError> {
         let (w, h) = canvas_for(job);
-        let scene = Scene::new(job, w, h);
-        let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
-        let mut encoder = VideoEncoder::create(out, w, h, SIMPLE_FPS, DEFAULT_BITRATE)?;
-        let mut times =
-            encode_pipelined(&mut encoder, frames, &|i, frame: &mut [u8]| scene.draw(i, frames, frame), ctl)?;
-        let secs = f64::from(frames) / f64::from(SIMPLE_FPS);
         let started = std::time::Instant::now();
-        encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(
-            secs,
-            &crate::audio::Soundtrack::default(),
-        ))?)?;
-        encoder.finish()?;
-        times.encode += started.elapsed();
+        let scene = Scene::new(job, w, h);
+        let prepare = started.elapsed();
+        let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
+        let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
+        let draw = |i, frame: &mut [u8]| scene.draw(i, frames, frame);
+        let times =
+            StageTimes { prepare, ..write_video(out, format, &crate::audio::Soundtrack::default(), &draw, ctl)? };
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })
     }
 

@@ -7,7 +7,7 @@ pub mod spec;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
-use crate::encode::{encode_pipelined, VideoEncoder, DEFAULT_BITRATE};
+use crate::encode::{write_video, StageTimes, VideoFormat};
 use crate::raster::{blend_mask, blit_photo, blit_photo_rotated, blurred_backdrop, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
@@ -98,16 +98,13 @@ pub fn render_spec(
     out: &Path,
     ctl: &RenderControl<'_>,
 ) -> Result<RenderSummary, RenderError> {
-    let scene = Scene::prepare(spec, job)?;
-    let frames = spec.frames();
-    let mut encoder = VideoEncoder::create(out, spec.width, spec.height, spec.fps, DEFAULT_BITRATE)?;
-    let draw = |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame);
-    let mut times = encode_pipelined(&mut encoder, frames, &draw, ctl)?;
     let started = std::time::Instant::now();
-    let secs = f64::from(frames) / f64::from(spec.fps);
-    encoder.push_audio(&crate::audio::encode_opus(&crate::audio::soundtrack(secs, &spec.soundtrack))?)?;
-    encoder.finish()?;
-    times.encode += started.elapsed();
+    let scene = Scene::prepare(spec, job)?;
+    let prepare = started.elapsed();
+    let frames = spec.frames();
+    let format = VideoFormat { width: spec.width, height: spec.height, fps: spec.fps, frames };
+    let draw = |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame);
+    let times = StageTimes { prepare, ..write_video(out, format, &spec.soundtrack, &draw, ctl)? };
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
 }
 
@@ -161,9 +158,7 @@ enum Prepared {
         amount: Anim,
         span: Span,
     },
-    Vignette {
-        gain: Vec<u16>,
-    },
+    Vignette(Vignette),
 }
 
 struct Scene {
@@ -262,7 +257,7 @@ impl Scene {
                 Layer::Tint { color, amount, span } => {
                     Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
                 }
-                Layer::Vignette { strength } => Prepared::Vignette { gain: vignette(w, h, *strength) },
+                Layer::Vignette { strength } => Prepared::Vignette(Vignette::new(w, h, *strength)),
             });
         }
         // Compose the static bottom of the stack once instead of every frame;
@@ -360,28 +355,10 @@ impl Scene {
                     let k =
                         span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
                     if k > 0.0 {
-                        let a = (k * 256.0) as u32;
-                        let c = rgb(*color);
-                        // Rows in parallel; the blend against a constant colour is one multiply-add per byte.
-                        let add: [u32; 3] = std::array::from_fn(|i| u32::from(c[i]) * a);
-                        frame.par_chunks_mut(w as usize * 3).for_each(|row| {
-                            for px in row.chunks_exact_mut(3) {
-                                for i in 0..3 {
-                                    px[i] = ((u32::from(px[i]) * (256 - a) + add[i]) >> 8) as u8;
-                                }
-                            }
-                        });
+                        tint(frame, w, rgb(*color), k);
                     }
                 }
-                Prepared::Vignette { gain } => {
-                    frame.par_chunks_mut(w as usize * 3).zip(gain.par_chunks(w as usize)).for_each(|(row, gains)| {
-                        for (px, g) in row.chunks_exact_mut(3).zip(gains) {
-                            for c in px.iter_mut() {
-                                *c = ((u32::from(*c) * u32::from(*g)) >> 8) as u8;
-                            }
-                        }
-                    });
-                }
+                Prepared::Vignette(v) => v.apply(frame, w),
             }
         }
     }
@@ -442,6 +419,18 @@ fn clip_width(mask: &TextMask, width: u32) -> std::borrow::Cow<'_, TextMask> {
     std::borrow::Cow::Owned(TextMask { width: mask.width, height: mask.height, alpha })
 }
 
+/// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
+/// per byte against a row of the colour pattern, so the loop vectorises.
+fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32) {
+    let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
+    let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take(w as usize * 3).collect();
+    frame.par_chunks_mut(w as usize * 3).for_each(|row| {
+        for (c, &add) in row.iter_mut().zip(&add) {
+            *c = ((u16::from(*c) * (256 - a)).wrapping_add(add) >> 8) as u8;
+        }
+    });
+}
+
 fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {
     let rows = frame.len() / (w as usize * 3);
     let a = (k * 256.0) as u32;
@@ -457,21 +446,58 @@ fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {
     });
 }
 
-/// Per-pixel gain (0..=256) darkening the corners.
-fn vignette(w: u32, h: u32, strength: f32) -> Vec<u16> {
-    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-    let max = (cx * cx + cy * cy).sqrt();
-    (0..h)
-        .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .map(|(x, y)| {
-            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt() / max;
-            let g = 1.0 - strength.clamp(0.0, 1.0) * smoothstep((d - 0.45) / 0.55);
-            (g * 256.0) as u16
-        })
-        .collect()
+/// Darkened corners: a gain per byte of the frame (stored as gain − 1, so
+/// 1..=256 fits a byte and the multiply runs in 16-bit lanes), and per row
+/// the span it touches (the centre keeps gain 256 and is skipped).
+struct Vignette {
+    gain: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Vignette {
+    fn new(w: u32, h: u32, strength: f32) -> Vignette {
+        let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+        let max = (cx * cx + cy * cy).sqrt();
+        let mut gain = vec![0u8; (w * h * 3) as usize];
+        gain.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+            let dy2 = (y as f32 - cy).powi(2);
+            for (x, px) in row.chunks_exact_mut(3).enumerate() {
+                let d = ((x as f32 - cx).powi(2) + dy2).sqrt() / max;
+                let g = 1.0 - strength.clamp(0.0, 1.0) * smoothstep((d - 0.45) / 0.55);
+                px.fill((((g * 256.0) as u32).clamp(1, 256) - 1) as u8);
+            }
+        });
+        // Rows are symmetric about the centre, so the untouched bytes form one middle run.
+        let spans = gain
+            .chunks(w as usize * 3)
+            .map(|row| {
+                let left = row.iter().take_while(|&&g| g < 255).count();
+                let right = row.len() - row.iter().rev().take_while(|&&g| g < 255).count();
+                (left, right.max(left))
+            })
+            .collect();
+        Vignette { gain, spans }
+    }
+
+    fn apply(&self, frame: &mut [u8], w: u32) {
+        let row_bytes = w as usize * 3;
+        let darken = |bytes: &mut [u8], gains: &[u8]| {
+            for (c, &g) in bytes.iter_mut().zip(gains) {
+                *c = ((u16::from(*c) * (u16::from(g) + 1)) >> 8) as u8; // ≤ 255 × 256 fits u16
+            }
+        };
+        frame.par_chunks_mut(row_bytes).zip(self.gain.par_chunks(row_bytes)).zip(self.spans.par_iter()).for_each(
+            |((row, gains), &(left, right))| {
+                darken(&mut row[..left], &gains[..left]);
+                darken(&mut row[right..], &gains[right..]);
+            },
+        );
+    }
 }
 
 /// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.
+/// Per row, the fully covered middle run is one constant-alpha blend; only
+/// the soft edges compute a distance per pixel.
 fn draw_shape(
     frame: &mut [u8],
     (fw, fh): (u32, u32),
@@ -490,23 +516,51 @@ fn draw_shape(
         return; // off-screen
     }
     let soft = softness.max(0.001);
+    let (inv_hw, inv_hh) = (2.0 / sw, 2.0 / sh);
+    let solid = (k * 256.0) as u32;
     let rows = &mut frame[(y0 * fw * 3) as usize..(y1 * fw * 3) as usize];
-    rows.par_chunks_mut(fw as usize * 3).enumerate().for_each(|(r, row)| {
-        let py = y0 + r as u32;
-        for px in x0..x1 {
-            let (dx, dy) = ((px as f32 + 0.5 - x) / (sw / 2.0), (py as f32 + 0.5 - y) / (sh / 2.0));
-            let d = match shape {
-                ShapeKind::Ellipse => (dx * dx + dy * dy).sqrt(),
-                ShapeKind::Rect => dx.abs().max(dy.abs()),
-            };
-            let cover = ((1.0 - d) / soft).clamp(0.0, 1.0) * k;
-            if cover <= 0.0 {
+    rows.par_chunks_mut(fw as usize * 3).enumerate().for_each_init(Vec::<u16>::new, |cover, (r, row)| {
+        let dy = ((y0 + r as u32) as f32 + 0.5 - y) * inv_hh;
+        // Columns whose distance is ≤ 1 − soft are fully covered.
+        let inner = match shape {
+            ShapeKind::Ellipse => ((1.0 - soft).max(0.0).powi(2) - dy * dy).max(0.0).sqrt(),
+            ShapeKind::Rect if dy.abs() <= 1.0 - soft => 1.0 - soft,
+            ShapeKind::Rect => 0.0,
+        };
+        let (s0, s1) = if inner > 0.0 {
+            let a = ((x - inner / inv_hw - 0.5).ceil().max(x0 as f32) as u32).min(x1);
+            let b = ((x + inner / inv_hw - 0.5).floor().max(0.0) as u32 + 1).clamp(a, x1);
+            (a, b)
+        } else {
+            (x1, x1)
+        };
+        // Soft edges: coverage for the whole run first (a straight float loop that
+        // vectorises), then the blend.
+        for run in [x0..s0, s1..x1] {
+            if run.is_empty() {
                 continue;
             }
-            let a = (cover * 256.0) as u32;
-            let i = (px * 3) as usize;
+            cover.clear();
+            cover.extend(run.clone().map(|px| {
+                let dx = (px as f32 + 0.5 - x) * inv_hw;
+                let d = match shape {
+                    ShapeKind::Ellipse => (dx * dx + dy * dy).sqrt(),
+                    ShapeKind::Rect => dx.abs().max(dy.abs()),
+                };
+                (((1.0 - d) / soft).clamp(0.0, 1.0) * k * 256.0) as u16
+            }));
+            let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
+            for (px, &a) in bytes.chunks_exact_mut(3).zip(cover.iter()) {
+                let a = u32::from(a);
+                for c in 0..3 {
+                    px[c] = ((u32::from(px[c]) * (256 - a) + u32::from(color[c]) * a) >> 8) as u8;
+                }
+            }
+        }
+        let add: [u32; 3] = std::array::from_fn(|c| u32::from(color[c]) * solid);
+        for px in row[(s0 * 3) as usize..(s1 * 3) as usize].chunks_exact_mut(3) {
             for c in 0..3 {
-                row[i + c] = ((u32::from(row[i + c]) * (256 - a) + u32::from(color[c]) * a) >> 8) as u8;
+                px[c] = ((u32::from(px[c]) * (256 - solid) + add[c]) >> 8) as u8;
             }
         }
     });
