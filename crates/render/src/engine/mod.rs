@@ -2,6 +2,7 @@
 //! frames. Everything expensive (resampled photos, text masks, backdrops,
 //! the vignette) is prepared once; each frame only samples and blends.
 
+mod grade;
 mod particles;
 pub mod spec;
 
@@ -15,6 +16,7 @@ use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 use spec::{Anim, Color, Layer, Reveal, ShapeKind, ShapeSpec, Span};
+use grade::{tint, Grade, Grain, Vignette};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -159,6 +161,12 @@ enum Prepared {
         span: Span,
     },
     Vignette(Vignette),
+    Grade(Grade, Span),
+    Grain {
+        grain: Grain,
+        amount: f32,
+        span: Span,
+    },
 }
 
 struct Scene {
@@ -177,7 +185,7 @@ impl Prepared {
         let whole = |s: &Span| s.start <= 0.0 && s.end.is_none() && s.fade <= 0.0;
         match self {
             Prepared::Gradient { span, .. } | Prepared::Backdrop { span, .. } => whole(span),
-            Prepared::Tint { span, amount: Anim::Const(_), .. } => whole(span),
+            Prepared::Tint { span, amount: Anim::Const(_), .. } | Prepared::Grade(_, span) => whole(span),
             _ => false,
         }
     }
@@ -258,6 +266,10 @@ impl Scene {
                     Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
                 }
                 Layer::Vignette { strength } => Prepared::Vignette(Vignette::new(w, h, *strength)),
+                Layer::Grade { grade, span } => Prepared::Grade(Grade::new(grade), *span),
+                Layer::Grain { amount, seed, span } => {
+                    Prepared::Grain { grain: Grain::new(*seed), amount: *amount, span: *span }
+                }
             });
         }
         // Compose the static bottom of the stack once instead of every frame;
@@ -348,7 +360,7 @@ impl Scene {
                 Prepared::Particles(p, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        p.draw(frame, (w, h), t, k);
+                        p.draw(frame, (w, h), t, t - span.start, k);
                     }
                 }
                 Prepared::Tint { color, amount, span } => {
@@ -359,6 +371,18 @@ impl Scene {
                     }
                 }
                 Prepared::Vignette(v) => v.apply(frame, w),
+                Prepared::Grade(grade, span) => {
+                    let k = span.weight(t, self.duration);
+                    if k > 0.0 {
+                        grade.apply(frame, w, k);
+                    }
+                }
+                Prepared::Grain { grain, amount, span } => {
+                    let k = span.weight(t, self.duration);
+                    if k > 0.0 {
+                        grain.apply(frame, w, t, amount * k);
+                    }
+                }
             }
         }
     }
@@ -419,18 +443,6 @@ fn clip_width(mask: &TextMask, width: u32) -> std::borrow::Cow<'_, TextMask> {
     std::borrow::Cow::Owned(TextMask { width: mask.width, height: mask.height, alpha })
 }
 
-/// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
-/// per byte against a row of the colour pattern, so the loop vectorises.
-fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32) {
-    let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
-    let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take(w as usize * 3).collect();
-    frame.par_chunks_mut(w as usize * 3).for_each(|row| {
-        for (c, &add) in row.iter_mut().zip(&add) {
-            *c = ((u16::from(*c) * (256 - a)).wrapping_add(add) >> 8) as u8;
-        }
-    });
-}
-
 fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {
     let rows = frame.len() / (w as usize * 3);
     let a = (k * 256.0) as u32;
@@ -444,55 +456,6 @@ fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {
             }
         }
     });
-}
-
-/// Darkened corners: a gain per byte of the frame (stored as gain − 1, so
-/// 1..=256 fits a byte and the multiply runs in 16-bit lanes), and per row
-/// the span it touches (the centre keeps gain 256 and is skipped).
-struct Vignette {
-    gain: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-}
-
-impl Vignette {
-    fn new(w: u32, h: u32, strength: f32) -> Vignette {
-        let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-        let max = (cx * cx + cy * cy).sqrt();
-        let mut gain = vec![0u8; (w * h * 3) as usize];
-        gain.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
-            let dy2 = (y as f32 - cy).powi(2);
-            for (x, px) in row.chunks_exact_mut(3).enumerate() {
-                let d = ((x as f32 - cx).powi(2) + dy2).sqrt() / max;
-                let g = 1.0 - strength.clamp(0.0, 1.0) * smoothstep((d - 0.45) / 0.55);
-                px.fill((((g * 256.0) as u32).clamp(1, 256) - 1) as u8);
-            }
-        });
-        // Rows are symmetric about the centre, so the untouched bytes form one middle run.
-        let spans = gain
-            .chunks(w as usize * 3)
-            .map(|row| {
-                let left = row.iter().take_while(|&&g| g < 255).count();
-                let right = row.len() - row.iter().rev().take_while(|&&g| g < 255).count();
-                (left, right.max(left))
-            })
-            .collect();
-        Vignette { gain, spans }
-    }
-
-    fn apply(&self, frame: &mut [u8], w: u32) {
-        let row_bytes = w as usize * 3;
-        let darken = |bytes: &mut [u8], gains: &[u8]| {
-            for (c, &g) in bytes.iter_mut().zip(gains) {
-                *c = ((u16::from(*c) * (u16::from(g) + 1)) >> 8) as u8; // ≤ 255 × 256 fits u16
-            }
-        };
-        frame.par_chunks_mut(row_bytes).zip(self.gain.par_chunks(row_bytes)).zip(self.spans.par_iter()).for_each(
-            |((row, gains), &(left, right))| {
-                darken(&mut row[..left], &gains[..left]);
-                darken(&mut row[right..], &gains[right..]);
-            },
-        );
-    }
 }
 
 /// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.

@@ -45,6 +45,13 @@ impl Particles {
                     ParticleKind::Sparks => (0.05 * (rng.next() - 0.5), -0.15 - 0.25 * rng.next()),
                     ParticleKind::Bubbles => (0.01 * (rng.next() - 0.5), -0.08 - 0.1 * rng.next()),
                     ParticleKind::Petals => (0.04 + 0.04 * rng.next(), 0.08 + 0.08 * rng.next()),
+                    ParticleKind::Confetti => (0.03 * (rng.next() - 0.5), 0.12 + 0.1 * rng.next()),
+                    // A burst: up and out within ±55° of vertical, fast enough to clear the area's height.
+                    ParticleKind::Splash => {
+                        let angle = (rng.next() - 0.5) * 1.9;
+                        let speed = 0.5 + 0.7 * rng.next();
+                        (angle.sin() * speed * 0.6, -angle.cos() * speed)
+                    }
                 };
                 Particle { x, y, vx, vy, phase, size: size * s }
             })
@@ -52,9 +59,15 @@ impl Particles {
         Particles { kind, area, color, items }
     }
 
-    /// Draws every particle at time `t` with overall opacity `k`.
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
+    /// Draws every particle at time `t` (`since` seconds after the layer
+    /// started) with overall opacity `k`.
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, since: f32, k: f32) {
         let base_alpha = f32::from(self.color.0[3]) / 255.0 * k;
+        match self.kind {
+            ParticleKind::Splash => return self.draw_splash(frame, (w, h), since, base_alpha),
+            ParticleKind::Confetti => return self.draw_confetti(frame, (w, h), t, base_alpha),
+            _ => {}
+        }
         for p in &self.items {
             let sway = match self.kind {
                 ParticleKind::Snow | ParticleKind::Petals => 0.02 * (t * 1.7 + p.phase).sin(),
@@ -72,6 +85,66 @@ impl Particles {
             };
             let r = (p.size * h as f32).max(0.75);
             soft_dot(frame, (w, h), (x, y), r, self.color, base_alpha * flicker, self.kind == ParticleKind::Bubbles);
+        }
+    }
+}
+
+impl Particles {
+    /// Droplets thrown up from the bottom centre of the area when the layer
+    /// starts, falling back under gravity (1.6 canvas heights/s²); each
+    /// vanishes once it drops below where it started.
+    fn draw_splash(&self, frame: &mut [u8], (w, h): (u32, u32), since: f32, alpha: f32) {
+        const GRAVITY: f32 = 1.6;
+        let [ax, ay, aw, ah] = self.area;
+        let (ox, oy) = (ax + aw / 2.0, ay + ah);
+        for p in &self.items {
+            // Staggered launches over the first 0.25 s, spread across the area's width.
+            let t = since - p.phase / std::f32::consts::TAU * 0.25;
+            if t <= 0.0 {
+                continue;
+            }
+            let lift = p.vy * t + 0.5 * GRAVITY * t * t;
+            if lift > 0.0 {
+                continue; // back in the water
+            }
+            let x = (ox + (p.x - 0.5) * aw * 0.5 + p.vx * t) * w as f32;
+            let y = (oy + lift * ah.max(0.05) / 0.35) * h as f32;
+            let r = (p.size * h as f32).max(0.75);
+            soft_dot(frame, (w, h), (x, y), r, self.color, alpha, false);
+        }
+    }
+
+    /// Paper bits falling and tumbling: rectangles whose height follows the
+    /// cosine of their spin (a flip seen edge-on), in a festive palette.
+    fn draw_confetti(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, alpha: f32) {
+        const PALETTE: [[u8; 3]; 5] = [[255, 77, 109], [255, 209, 61], [72, 219, 140], [66, 165, 245], [186, 104, 200]];
+        let [ax, ay, aw, ah] = self.area;
+        for (i, p) in self.items.iter().enumerate() {
+            let sway = 0.025 * (t * 2.3 + p.phase).sin();
+            let x = (ax + (p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3))) * w as f32;
+            let y = (ay + (p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3))) * h as f32;
+            let size = p.size * h as f32 * 1.6;
+            let flip = (t * (4.0 + p.phase) + p.phase).cos().abs().max(0.15);
+            let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
+            let c = Color([color[0], color[1], color[2], 255]);
+            fill_box(frame, (w, h), (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6), c, alpha);
+        }
+    }
+}
+
+/// An axis-aligned box with 1-pixel antialiased edges.
+fn fill_box(frame: &mut [u8], (w, h): (u32, u32), (x, y, bw, bh): (f32, f32, f32, f32), color: Color, alpha: f32) {
+    let (x0, x1) = (x.floor().max(0.0) as u32, ((x + bw).ceil().max(0.0) as u32).min(w));
+    let (y0, y1) = (y.floor().max(0.0) as u32, ((y + bh).ceil().max(0.0) as u32).min(h));
+    for py in y0..y1 {
+        let cy = ((py as f32 + 1.0).min(y + bh) - (py as f32).max(y)).clamp(0.0, 1.0);
+        for px in x0..x1 {
+            let cx = ((px as f32 + 1.0).min(x + bw) - (px as f32).max(x)).clamp(0.0, 1.0);
+            let a = ((cx * cy * alpha).clamp(0.0, 1.0) * 256.0) as u32;
+            let i = ((py * w + px) * 3) as usize;
+            for c in 0..3 {
+                frame[i + c] = ((u32::from(frame[i + c]) * (256 - a) + u32::from(color.0[c]) * a) >> 8) as u8;
+            }
         }
     }
 }
@@ -95,5 +168,42 @@ fn soft_dot(frame: &mut [u8], (w, h): (u32, u32), (x, y): (f32, f32), r: f32, co
                     ((u32::from(frame[i + c]) * (256 - a.min(256)) + u32::from(color.0[c]) * a.min(256)) >> 8) as u8;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ink(kind: ParticleKind, t: f32, since: f32) -> usize {
+        let (w, h) = (200u32, 200u32);
+        let mut frame = vec![0u8; (w * h * 3) as usize];
+        let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, [0.2, 0.2, 0.6, 0.6]);
+        p.draw(&mut frame, (w, h), t, since, 1.0);
+        frame.iter().filter(|&&b| b > 40).count()
+    }
+
+    #[test]
+    fn a_splash_rises_then_falls_back() {
+        assert_eq!(ink(ParticleKind::Splash, 3.0, 0.0), 0, "nothing before the burst");
+        let early = ink(ParticleKind::Splash, 3.3, 0.3);
+        assert!(early > 100, "droplets in the air: {early}");
+        assert_eq!(ink(ParticleKind::Splash, 5.0, 2.0), 0, "all back in the water");
+    }
+
+    #[test]
+    fn confetti_is_colourful_and_moves() {
+        let (w, h) = (200u32, 200u32);
+        let draw = |t: f32| {
+            let mut frame = vec![0u8; (w * h * 3) as usize];
+            Particles::new(ParticleKind::Confetti, 80, 9, Color([255, 255, 255, 255]), 0.01, [0.0, 0.0, 1.0, 1.0])
+                .draw(&mut frame, (w, h), t, t, 1.0);
+            frame
+        };
+        let (a, b) = (draw(1.0), draw(1.2));
+        assert_ne!(a, b);
+        let reds = a.chunks(3).filter(|p| p[0] > 200 && p[1] < 120).count();
+        let blues = a.chunks(3).filter(|p| p[2] > 200 && p[0] < 120).count();
+        assert!(reds > 5 && blues > 5, "several colours: {reds} red, {blues} blue");
     }
 }

@@ -259,6 +259,46 @@ pub enum Layer {
     },
     /// Darkened corners.
     Vignette { strength: f32 },
+    /// Colour grade of everything below: tone curves, contrast, saturation.
+    Grade {
+        #[serde(flatten)]
+        grade: GradeSpec,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+    /// Film grain: fine monochrome noise that changes every frame.
+    Grain {
+        /// Strength, 0..1 (0.04 is subtle, 0.1 is heavy; grain costs bitrate).
+        amount: f32,
+        #[serde(default)]
+        seed: u64,
+        #[serde(flatten, default)]
+        span: Span,
+    },
+}
+
+/// Tone curves are lists of `[input, output]` points in 0..255 joined by
+/// straight segments (`[[0, 10], [128, 140], [255, 245]]` lifts shadows and
+/// mids); `curve` applies to all channels, then `red`/`green`/`blue`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct GradeSpec {
+    #[serde(default)]
+    pub curve: Vec<[f32; 2]>,
+    #[serde(default)]
+    pub red: Vec<[f32; 2]>,
+    #[serde(default)]
+    pub green: Vec<[f32; 2]>,
+    #[serde(default)]
+    pub blue: Vec<[f32; 2]>,
+    /// 1 = unchanged; > 1 more contrast about mid-grey.
+    #[serde(default = "one_f32")]
+    pub contrast: f32,
+    /// 1 = unchanged, 0 = greyscale, > 1 more vivid.
+    #[serde(default = "one_f32")]
+    pub saturation: f32,
+    /// Added to every channel, -1..1 (fractions of full scale).
+    #[serde(default)]
+    pub brightness: f32,
 }
 
 /// A filled ellipse or rectangle, centred at `(x, y)`; all in canvas fractions.
@@ -276,6 +316,9 @@ pub struct ShapeSpec {
     pub softness: f32,
 }
 
+fn one_f32() -> f32 {
+    1.0
+}
 fn half() -> f32 {
     0.5
 }
@@ -323,6 +366,11 @@ pub enum ParticleKind {
     Bubbles,
     /// Falling and swaying (petals, leaves).
     Petals,
+    /// Tumbling paper bits in a festive palette (`color` is one of them).
+    Confetti,
+    /// A burst of droplets thrown up from the bottom centre of `area` when
+    /// the layer starts, falling back under gravity.
+    Splash,
 }
 
 /// A template file that could not be used: names the file and the field.

@@ -99,9 +99,13 @@ fn templates_dir_overrides_and_reports_bad_files() {
 fn committed_schema_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/template.schema.json");
     let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert_eq!(committed, spec::json_schema(), "docs/template.schema.json is out of date");
+    // Not assert_eq: printing two whole schemas buries the message.
+    assert!(
+        committed == spec::json_schema(),
+        "docs/template.schema.json is out of date: run `videoagent templates --schema > docs/template.schema.json`"
+    );
     let layer = serde_json::to_string(&committed).unwrap();
-    for kind in ["gradient", "backdrop", "photo", "text", "shape", "particles", "tint", "vignette"] {
+    for kind in ["gradient", "backdrop", "photo", "text", "shape", "particles", "tint", "vignette", "grade", "grain"] {
         assert!(layer.contains(&format!("\"{kind}\"")), "{kind} missing from the schema");
     }
 }
