@@ -12,7 +12,8 @@ pub(crate) fn smoothstep(p: f32) -> f32 {
 }
 
 /// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
-/// position and size), with a `border`-pixel print border around it.
+/// position and size), with a `border`-pixel print border around it, at
+/// opacity `alpha` (0..=256, 256 = opaque).
 /// Bilinear in fixed point, rows in parallel, separable: each output row first
 /// blends its two source rows into a 16-bit row (a straight, vectorised loop),
 /// then takes two horizontal taps per pixel. Exact integer arithmetic, so the
@@ -23,7 +24,17 @@ pub(crate) fn blit_photo(
     photo: &RgbImage,
     (x0, y0, dw, dh): (f32, f32, f32, f32),
     border: i32,
+    alpha: u32,
 ) {
+    let alpha = alpha.min(256);
+    if alpha == 0 {
+        return;
+    }
+    // Opaque writes straight; otherwise blends over what is there.
+    let put = move |dst: &mut u8, v: u32| {
+        *dst = if alpha == 256 { v as u8 } else { ((u32::from(*dst) * (256 - alpha) + v * alpha) >> 8) as u8 };
+    };
+    let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, u32::from(c)));
     let row_bytes = (fw * 3) as usize;
     let sx = photo.width() as f32 / dw;
     let sy = photo.height() as f32 / dh;
@@ -58,12 +69,12 @@ pub(crate) fn blit_photo(
         let y = (y_lo + r) as i32;
         let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
         let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
-            out.chunks_exact_mut(3).for_each(|px| px.copy_from_slice(&BORDER_COLOR));
+            out.chunks_exact_mut(3).for_each(border_px);
             return;
         };
         let (left, rest) = out.split_at_mut(inner.start * 3);
         let (middle, right) = rest.split_at_mut(inner.len() * 3);
-        left.chunks_exact_mut(3).chain(right.chunks_exact_mut(3)).for_each(|px| px.copy_from_slice(&BORDER_COLOR));
+        left.chunks_exact_mut(3).chain(right.chunks_exact_mut(3)).for_each(border_px);
         // Vertical pass: the two source rows blended with 8-bit weights (≤ 255 × 256, fits u16).
         let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
         let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
@@ -75,7 +86,7 @@ pub(crate) fn blit_photo(
             let (a, b) = (a as usize, b as usize);
             for c in 0..3 {
                 let v = u32::from(mix[a + c]) * (256 - w) + u32::from(mix[b + c]) * w;
-                px[c] = ((v + 32768) >> 16) as u8;
+                put(&mut px[c], (v + 32768) >> 16);
             }
         }
     });
@@ -267,7 +278,7 @@ mod tests {
         // Zero rotation matches the straight blit.
         let mut a = vec![0u8; (w * h * 3) as usize];
         let mut b = a.clone();
-        blit_photo(&mut a, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2);
+        blit_photo(&mut a, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 256);
         blit_photo_rotated(&mut b, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 1e-6);
         let differ = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 2).count();
         assert!(differ < 40, "{differ} bytes differ");

@@ -125,7 +125,7 @@ impl Scene {
             let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
             let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
             let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
-            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER);
+            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER, 256);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.

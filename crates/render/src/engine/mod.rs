@@ -4,6 +4,7 @@
 
 mod grade;
 mod particles;
+mod scenes;
 pub mod spec;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
@@ -12,11 +13,11 @@ use crate::encode::{write_video, StageTimes, VideoFormat};
 use crate::raster::{blend_mask, blit_photo, blit_photo_rotated, blurred_backdrop, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
+use grade::{tint, Grade, Grain, Vignette};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 use spec::{Anim, Color, Layer, Reveal, ShapeKind, ShapeSpec, Span};
-use grade::{tint, Grade, Grain, Vignette};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -161,6 +162,7 @@ enum Prepared {
         span: Span,
     },
     Vignette(Vignette),
+    Scenes(scenes::Sequence),
     Grade(Grade, Span),
     Grain {
         grain: Grain,
@@ -206,13 +208,32 @@ fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>,
 
 impl Scene {
     fn prepare(spec: &TemplateSpec, job: &RenderJob) -> Result<Scene, RenderError> {
-        let (w, h) = (spec.width, spec.height);
+        Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id)
+    }
+
+    /// Prepares a stack of layers shown for `duration` seconds (a whole video or one scene).
+    fn build(
+        stack: &[Layer],
+        (w, h): (u32, u32),
+        duration: f32,
+        job: &RenderJob,
+        template: &str,
+    ) -> Result<Scene, RenderError> {
         let image = |slot: usize| {
-            job.images.get(slot).ok_or_else(|| RenderError::Input(format!("template {} needs image {slot}", spec.id)))
+            job.images.get(slot).ok_or_else(|| RenderError::Input(format!("template {template} needs image {slot}")))
         };
-        let mut layers = Vec::with_capacity(spec.layers.len());
-        for layer in &spec.layers {
+        let mut layers = Vec::with_capacity(stack.len());
+        for layer in stack {
             layers.push(match layer {
+                Layer::Scenes { scenes } => {
+                    let timing = scenes::timing(scenes);
+                    let built = scenes
+                        .iter()
+                        .zip(&timing)
+                        .map(|(scene, at)| Scene::build(&scene.layers, (w, h), at.shown(), job, template))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Prepared::Scenes(scenes::Sequence::new(built, timing))
+                }
                 Layer::Gradient { top, bottom, span } => Prepared::Gradient { top: *top, bottom: *bottom, span: *span },
                 Layer::Backdrop { slot, darken, span } => {
                     let mut pixels = blurred_backdrop(image(*slot)?, w, h);
@@ -275,7 +296,7 @@ impl Scene {
         // Compose the static bottom of the stack once instead of every frame;
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
-        let mut scene = Scene { w, h, duration: spec.duration, base: Vec::new(), layers };
+        let mut scene = Scene { w, h, duration, base: Vec::new(), layers };
         let rest = scene.layers.split_off(dynamic);
         let mut base = vec![0; (w * h * 3) as usize];
         scene.draw(0.0, &mut base);
@@ -311,13 +332,14 @@ impl Scene {
                     }
                 }
                 Prepared::Photo { photo, rect, zoom, pan_x, pan_y, shake, rotate, border, span } => {
-                    if span.weight(t, self.duration) <= 0.0 {
+                    let k = span.weight(t, self.duration);
+                    if k <= 0.0 {
                         continue;
                     }
                     let placed = place(*rect, (zoom, pan_x, pan_y, *shake), t, (w, h));
                     let angle = rotate.at(t).to_radians();
                     if angle.abs() < 1e-4 {
-                        blit_photo(frame, (w, h), photo, placed, *border);
+                        blit_photo(frame, (w, h), photo, placed, *border, (k * 256.0) as u32);
                     } else {
                         blit_photo_rotated(frame, (w, h), photo, placed, *border, angle);
                     }
@@ -371,6 +393,7 @@ impl Scene {
                     }
                 }
                 Prepared::Vignette(v) => v.apply(frame, w),
+                Prepared::Scenes(sequence) => sequence.draw(t, frame),
                 Prepared::Grade(grade, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
@@ -417,13 +440,20 @@ impl TemplateSpec {
     /// Where the first photo layer draws an `iw`×`ih` image at time `t`, as
     /// `(x, y, w, h)` in pixels (for previews, and for tests that look for the photo).
     pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
-        self.layers.iter().find_map(|l| match l {
-            Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
-                let rect = contain(*area, (self.width, self.height), (iw, ih));
-                Some(place(rect, (zoom, pan_x, pan_y, *shake), t, (self.width, self.height)))
-            }
-            _ => None,
-        })
+        fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
+            layers.iter().find_map(|l| match l {
+                Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
+                    Some(place(contain(*area, canvas, img), (zoom, pan_x, pan_y, *shake), t, canvas))
+                }
+                Layer::Scenes { scenes } => {
+                    let timing = scenes::timing(scenes);
+                    let i = scenes::visible(&timing, t)?;
+                    find(&scenes[i].layers, canvas, img, t - timing[i].appear)
+                }
+                _ => None,
+            })
+        }
+        find(&self.layers, (self.width, self.height), (iw, ih), t)
     }
 }
 

@@ -266,6 +266,9 @@ pub enum Layer {
         #[serde(flatten, default)]
         span: Span,
     },
+    /// Scenes shown one after another, each a full frame with its own layers
+    /// (timed from the moment the scene appears), joined by transitions.
+    Scenes { scenes: Vec<SceneSpec> },
     /// Film grain: fine monochrome noise that changes every frame.
     Grain {
         /// Strength, 0..1 (0.04 is subtle, 0.1 is heavy; grain costs bitrate).
@@ -275,6 +278,56 @@ pub enum Layer {
         #[serde(flatten, default)]
         span: Span,
     },
+}
+
+/// One scene of a [`Layer::Scenes`] sequence.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SceneSpec {
+    /// Seconds from this scene's cut point to the next one's.
+    pub duration: f32,
+    /// How this scene replaces the one before it (ignored for the first).
+    #[serde(default)]
+    pub transition: Transition,
+    /// Bottom first; times are seconds since the scene appeared.
+    pub layers: Vec<Layer>,
+}
+
+/// A change of scene, centred on the cut point.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    #[serde(default)]
+    pub kind: TransitionKind,
+    /// Seconds it takes (half before the cut point, half after).
+    #[serde(default = "transition_secs")]
+    pub secs: f32,
+}
+
+impl Default for Transition {
+    fn default() -> Self {
+        Transition { kind: TransitionKind::default(), secs: transition_secs() }
+    }
+}
+
+fn transition_secs() -> f32 {
+    0.6
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionKind {
+    /// Instant.
+    Cut,
+    /// The new scene fades in over the old one.
+    #[default]
+    Crossfade,
+    /// The new scene is revealed left to right behind a soft edge.
+    Wipe,
+    /// The new scene slides in from the right, pushing the old one out.
+    Slide,
+    /// The old scene rushes towards the viewer and fades, uncovering the new one.
+    Zoom,
 }
 
 /// Tone curves are lists of `[input, output]` points in 0..255 joined by
@@ -414,18 +467,7 @@ impl TemplateSpec {
         if !(self.duration >= 1.0 && self.duration <= 30.0) {
             return Err(format!("field `duration`: {} is outside 1..30 seconds", self.duration));
         }
-        for (i, layer) in self.layers.iter().enumerate() {
-            match layer {
-                Layer::Text { slot: None, text: None, .. } => {
-                    return Err(format!("field `layers[{i}]`: a text layer needs `slot` or `text`"));
-                }
-                Layer::Particles { count, .. } if *count > 5000 => {
-                    return Err(format!("field `layers[{i}].count`: {count} is more than 5000"));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
+        check_layers(&self.layers, "layers")
     }
 
     pub fn frames(&self) -> u32 {
@@ -434,15 +476,56 @@ impl TemplateSpec {
 
     /// The highest image slot a layer uses, plus one.
     pub fn image_slots(&self) -> usize {
-        self.layers
-            .iter()
-            .filter_map(|l| match l {
-                Layer::Backdrop { slot, .. } | Layer::Photo { slot, .. } => Some(slot + 1),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0)
+        fn slots(layers: &[Layer]) -> usize {
+            layers
+                .iter()
+                .map(|l| match l {
+                    Layer::Backdrop { slot, .. } | Layer::Photo { slot, .. } => slot + 1,
+                    Layer::Scenes { scenes } => scenes.iter().map(|s| slots(&s.layers)).max().unwrap_or(0),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        slots(&self.layers)
     }
+}
+
+/// Checks what the types cannot say, naming the field (`layers[2].scenes[1].duration`).
+fn check_layers(layers: &[Layer], path: &str) -> Result<(), String> {
+    for (i, layer) in layers.iter().enumerate() {
+        let here = format!("{path}[{i}]");
+        match layer {
+            Layer::Text { slot: None, text: None, .. } => {
+                return Err(format!("field `{here}`: a text layer needs `slot` or `text`"));
+            }
+            Layer::Particles { count, .. } if *count > 5000 => {
+                return Err(format!("field `{here}.count`: {count} is more than 5000"));
+            }
+            Layer::Scenes { scenes } => {
+                if scenes.is_empty() {
+                    return Err(format!("field `{here}.scenes`: needs at least one scene"));
+                }
+                for (j, scene) in scenes.iter().enumerate() {
+                    let at = format!("{here}.scenes[{j}]");
+                    if !(scene.duration > 0.0 && scene.duration <= 30.0) {
+                        return Err(format!("field `{at}.duration`: {} is outside 0..30 seconds", scene.duration));
+                    }
+                    let secs = scene.transition.secs;
+                    let room = scenes[j.saturating_sub(1)].duration.min(scene.duration);
+                    if !(0.0..=room).contains(&secs) {
+                        return Err(format!(
+                            "field `{at}.transition.secs`: {secs} must be between 0 and the shorter neighbouring \
+                             scene ({room} s)"
+                        ));
+                    }
+                    check_layers(&scene.layers, &format!("{at}.layers"))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

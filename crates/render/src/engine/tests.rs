@@ -109,3 +109,37 @@ fn committed_schema_is_current() {
         assert!(layer.contains(&format!("\"{kind}\"")), "{kind} missing from the schema");
     }
 }
+
+/// Two plain scenes (dark then light) joined by each kind of transition: the
+/// frames before and after the cut show one scene each, and the middle of
+/// the transition shows something in between.
+#[test]
+fn scene_transitions_go_from_one_scene_to_the_next() {
+    for kind in ["crossfade", "wipe", "slide", "zoom"] {
+        let json = format!(
+            r##"{{"id":"s","name":"s","width":64,"height":36,"fps":10,"duration":4,"layers":[
+                {{"type":"scenes","scenes":[
+                  {{"duration":2,"layers":[{{"type":"gradient","top":"#101010","bottom":"#101010"}}]}},
+                  {{"duration":2,"transition":{{"kind":"{kind}","secs":1}},
+                    "layers":[{{"type":"gradient","top":"#f0f0f0","bottom":"#f0f0f0"}}]}}]}}]}}"##
+        );
+        let spec = TemplateSpec::parse(&json, "s.json").unwrap();
+        let mean = |t: f64| {
+            let f = frame_of_spec(&spec, &job("s", &[]), t).unwrap();
+            f.as_raw().iter().map(|&v| f64::from(v)).sum::<f64>() / f.as_raw().len() as f64
+        };
+        let (before, middle, after) = (mean(1.4), mean(2.0), mean(2.6));
+        assert!((before - 16.0).abs() < 2.0, "{kind}: first scene before the transition: {before}");
+        assert!((after - 240.0).abs() < 2.0, "{kind}: second scene after it: {after}");
+        assert!(middle > 40.0 && middle < 220.0, "{kind}: in between at the cut point: {middle}");
+    }
+    let bad = r#"{"id":"s","name":"s","duration":4,"layers":[{"type":"scenes","scenes":[
+        {"duration":2,"layers":[]},{"duration":2,"transition":{"kind":"slide","secs":3},"layers":[]}]}]}"#;
+    let e = TemplateSpec::parse(bad, "s.json").unwrap_err().to_string();
+    assert!(e.contains("layers[0].scenes[1].transition.secs"), "{e}");
+    let e =
+        TemplateSpec::parse(r#"{"id":"s","name":"s","duration":4,"layers":[{"type":"scenes","scenes":[]}]}"#, "s.json")
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("needs at least one scene"), "{e}");
+}
