@@ -163,7 +163,7 @@ enum Prepared {
     },
     Vignette(Vignette),
     Scenes(scenes::Sequence),
-    Grade(Grade, Span),
+    Grade(Box<Grade>, Span),
     Grain {
         grain: Grain,
         amount: f32,
@@ -287,7 +287,7 @@ impl Scene {
                     Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
                 }
                 Layer::Vignette { strength } => Prepared::Vignette(Vignette::new(w, h, *strength)),
-                Layer::Grade { grade, span } => Prepared::Grade(Grade::new(grade), *span),
+                Layer::Grade { grade, span } => Prepared::Grade(Box::new(Grade::new(grade)), *span),
                 Layer::Grain { amount, seed, span } => {
                     Prepared::Grain { grain: Grain::new(*seed), amount: *amount, span: *span }
                 }
