@@ -4,17 +4,17 @@
 
 mod grade;
 mod particles;
+mod photo;
 mod scenes;
 pub mod spec;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{blend_mask, blit_photo, blit_photo_rotated, blurred_backdrop, fill_rect, smoothstep};
+use crate::raster::{blend_mask, fill_rect, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
-use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 use spec::{Anim, Color, Layer, Reveal, ShapeKind, ShapeSpec, Span};
@@ -129,21 +129,8 @@ enum Prepared {
         bottom: Color,
         span: Span,
     },
-    Backdrop {
-        pixels: Vec<u8>,
-        span: Span,
-    },
-    Photo {
-        photo: RgbImage,
-        rect: (f32, f32, f32, f32),
-        zoom: Anim,
-        pan_x: Anim,
-        pan_y: Anim,
-        shake: f32,
-        rotate: Anim,
-        border: i32,
-        span: Span,
-    },
+    Backdrop(photo::Backdrop, Span),
+    Photo(Box<photo::PhotoLayer>),
     Text {
         mask: TextMask,
         x: f32,
@@ -186,7 +173,8 @@ impl Prepared {
     fn is_static(&self) -> bool {
         let whole = |s: &Span| s.start <= 0.0 && s.end.is_none() && s.fade <= 0.0;
         match self {
-            Prepared::Gradient { span, .. } | Prepared::Backdrop { span, .. } => whole(span),
+            Prepared::Gradient { span, .. } => whole(span),
+            Prepared::Backdrop(b, span) => b.is_still() && whole(span),
             Prepared::Tint { span, amount: Anim::Const(_), .. } | Prepared::Grade(_, span) => whole(span),
             _ => false,
         }
@@ -235,35 +223,24 @@ impl Scene {
                     Prepared::Scenes(scenes::Sequence::new(built, timing))
                 }
                 Layer::Gradient { top, bottom, span } => Prepared::Gradient { top: *top, bottom: *bottom, span: *span },
-                Layer::Backdrop { slot, darken, span } => {
-                    let mut pixels = blurred_backdrop(image(*slot)?, w, h);
-                    let keep = ((1.0 - darken.clamp(0.0, 1.0)) / 0.45).min(2.0); // blurred_backdrop already darkens to 45 %
-                    pixels.iter_mut().for_each(|p| *p = (f32::from(*p) * keep).min(255.0) as u8);
-                    Prepared::Backdrop { pixels, span: *span }
-                }
-                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, rotate, border, span } => {
-                    let img = image(*slot)?;
-                    let rect = contain(*area, (w, h), (img.width(), img.height()));
-                    let (pw, ph) = (rect.2, rect.3);
-                    // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
-                    let big = zoom.max().max(1.0);
-                    let photo = image::imageops::resize(
-                        img,
-                        (pw * big).ceil().max(1.0) as u32,
-                        (ph * big).ceil().max(1.0) as u32,
-                        FilterType::Lanczos3,
-                    );
-                    Prepared::Photo {
-                        photo,
-                        rect,
-                        zoom: zoom.clone(),
-                        pan_x: pan_x.clone(),
-                        pan_y: pan_y.clone(),
+                Layer::Backdrop { slot, darken, zoom, drift_x, drift_y, span } => Prepared::Backdrop(
+                    photo::Backdrop::new(image(*slot)?, (w, h), *darken, (zoom, drift_x, drift_y)),
+                    *span,
+                ),
+                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, rotate, border, blur, corner, span } => {
+                    let spec = photo::PhotoSpec {
+                        area: *area,
+                        zoom,
+                        pan_x,
+                        pan_y,
                         shake: *shake,
-                        rotate: rotate.clone(),
+                        rotate,
                         border: *border,
+                        blur,
+                        corner: *corner,
                         span: *span,
-                    }
+                    };
+                    Prepared::Photo(Box::new(photo::PhotoLayer::new(image(*slot)?, spec, (w, h))))
                 }
                 Layer::Text { slot, text, format, size, x, y, color, plate, reveal, reveal_secs, span } => {
                     let Some(content) = text_for(*slot, text, format, job) else { continue };
@@ -320,28 +297,16 @@ impl Scene {
                         gradient(frame, w, *top, *bottom, k);
                     }
                 }
-                Prepared::Backdrop { pixels, span } => {
+                Prepared::Backdrop(backdrop, span) => {
                     let k = span.weight(t, self.duration);
-                    if k >= 1.0 {
-                        frame.copy_from_slice(pixels);
-                    } else if k > 0.0 {
-                        let a = (k * 256.0) as u32;
-                        frame.par_iter_mut().zip(pixels.par_iter()).for_each(|(d, s)| {
-                            *d = ((u32::from(*d) * (256 - a) + u32::from(*s) * a) >> 8) as u8;
-                        });
+                    if k > 0.0 {
+                        backdrop.draw(frame, (w, h), t, k);
                     }
                 }
-                Prepared::Photo { photo, rect, zoom, pan_x, pan_y, shake, rotate, border, span } => {
-                    let k = span.weight(t, self.duration);
-                    if k <= 0.0 {
-                        continue;
-                    }
-                    let placed = place(*rect, (zoom, pan_x, pan_y, *shake), t, (w, h));
-                    let angle = rotate.at(t).to_radians();
-                    if angle.abs() < 1e-4 {
-                        blit_photo(frame, (w, h), photo, placed, *border, (k * 256.0) as u32);
-                    } else {
-                        blit_photo_rotated(frame, (w, h), photo, placed, *border, angle);
+                Prepared::Photo(photo) => {
+                    let k = photo.span.weight(t, self.duration);
+                    if k > 0.0 {
+                        photo.draw(frame, (w, h), t, k);
                     }
                 }
                 Prepared::Text { mask, x, y, color, plate, reveal, reveal_secs, span } => {

@@ -169,12 +169,21 @@ pub enum Layer {
         #[serde(flatten, default)]
         span: Span,
     },
-    /// A blurred, darkened cover-fit copy of an input image.
+    /// A blurred, darkened cover-fit copy of an input image. Give it a slow
+    /// `zoom` or `drift` smaller than the photo's pan for parallax depth.
     Backdrop {
         slot: usize,
         /// 0 = as is, 1 = black.
         #[serde(default = "half")]
         darken: f32,
+        /// Scale about the centre (1 = cover the canvas).
+        #[serde(default = "anim_one")]
+        zoom: Anim,
+        /// Offsets as fractions of the canvas (at most ±0.08 before edges show).
+        #[serde(default)]
+        drift_x: Anim,
+        #[serde(default)]
+        drift_y: Anim,
         #[serde(flatten, default)]
         span: Span,
     },
@@ -201,6 +210,12 @@ pub enum Layer {
         /// Print border in pixels.
         #[serde(default)]
         border: i32,
+        /// Defocus radius in pixels (keyframe it for a focus pull).
+        #[serde(default)]
+        blur: Anim,
+        /// Rounded corners: radius as a fraction of the shorter side (0.5 = a circle or pill).
+        #[serde(default)]
+        corner: f32,
         #[serde(flatten, default)]
         span: Span,
     },

@@ -1,0 +1,302 @@
+//! Image layers: the photo (camera moves, rotation, defocus, rounded
+//! corners) and the blurred backdrop (static, or moving for parallax).
+
+use super::spec::{Anim, Span};
+use super::{contain, place};
+use crate::raster::{blit_photo, blit_photo_rotated, blurred_backdrop};
+use image::imageops::FilterType;
+use image::RgbImage;
+use rayon::prelude::*;
+
+/// What a photo layer's spec says, borrowed.
+pub(super) struct PhotoSpec<'a> {
+    pub area: [f32; 4],
+    pub zoom: &'a Anim,
+    pub pan_x: &'a Anim,
+    pub pan_y: &'a Anim,
+    pub shake: f32,
+    pub rotate: &'a Anim,
+    pub border: i32,
+    pub blur: &'a Anim,
+    pub corner: f32,
+    pub span: Span,
+}
+
+pub(super) struct PhotoLayer {
+    /// The photo prefiltered to the largest size it is shown at, then
+    /// successively halved: defocus samples a smaller level, upscaled.
+    levels: Vec<RgbImage>,
+    rect: (f32, f32, f32, f32),
+    zoom: Anim,
+    pan_x: Anim,
+    pan_y: Anim,
+    shake: f32,
+    rotate: Anim,
+    blur: Anim,
+    border: i32,
+    corner: f32,
+    pub span: Span,
+}
+
+/// Blur radius (px) → fractional pyramid level: each level halves the size,
+/// and an image upscaled by 2^level looks blurred by about that many pixels.
+fn level_for(radius: f32) -> f32 {
+    (1.0 + radius.max(0.0) / 2.0).log2()
+}
+
+impl PhotoLayer {
+    pub fn new(img: &RgbImage, spec: PhotoSpec<'_>, canvas: (u32, u32)) -> PhotoLayer {
+        let rect = contain(spec.area, canvas, (img.width(), img.height()));
+        // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
+        let big = spec.zoom.max().max(1.0);
+        let top = image::imageops::resize(
+            img,
+            (rect.2 * big).ceil().max(1.0) as u32,
+            (rect.3 * big).ceil().max(1.0) as u32,
+            FilterType::Lanczos3,
+        );
+        let deepest = level_for(spec.blur.max()).ceil().clamp(0.0, 6.0) as usize;
+        let mut levels = vec![top];
+        for _ in 0..deepest {
+            let last = levels.last().expect("the top level");
+            let (w, h) = ((last.width() / 2).max(1), (last.height() / 2).max(1));
+            levels.push(image::imageops::resize(last, w, h, FilterType::Triangle));
+        }
+        PhotoLayer {
+            levels,
+            rect,
+            zoom: spec.zoom.clone(),
+            pan_x: spec.pan_x.clone(),
+            pan_y: spec.pan_y.clone(),
+            shake: spec.shake,
+            rotate: spec.rotate.clone(),
+            blur: spec.blur.clone(),
+            border: spec.border,
+            corner: spec.corner.clamp(0.0, 0.5),
+            span: spec.span,
+        }
+    }
+
+    /// Where the photo is at `t` (without its border).
+    pub fn placed(&self, t: f32, canvas: (u32, u32)) -> (f32, f32, f32, f32) {
+        place(self.rect, (&self.zoom, &self.pan_x, &self.pan_y, self.shake), t, canvas)
+    }
+
+    /// Draws the photo at `t` with opacity `k`.
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
+        let placed = self.placed(t, (w, h));
+        let level = level_for(self.blur.at(t)).min((self.levels.len() - 1) as f32);
+        let (lo, frac) = (level.floor() as usize, level.fract());
+        let angle = self.rotate.at(t).to_radians();
+        if angle.abs() >= 1e-4 {
+            // Turning: no corners, the nearest defocus level.
+            let level = &self.levels[(level.round() as usize).min(self.levels.len() - 1)];
+            blit_photo_rotated(frame, (w, h), level, placed, self.border, angle);
+            return;
+        }
+        let b = self.border as f32;
+        let outer = (placed.0 - b, placed.1 - b, placed.2 + 2.0 * b, placed.3 + 2.0 * b);
+        let radius = self.corner * outer.2.min(outer.3);
+        let saved = Corners::save(frame, (w, h), outer, radius);
+        let alpha = (k.clamp(0.0, 1.0) * 256.0) as u32;
+        blit_photo(frame, (w, h), &self.levels[lo], placed, self.border, alpha);
+        if frac > 0.01 && lo + 1 < self.levels.len() {
+            blit_photo(frame, (w, h), &self.levels[lo + 1], placed, self.border, (frac * alpha as f32) as u32);
+        }
+        saved.restore_outside(frame, (w, h));
+    }
+}
+
+/// The pixels under a rounded rectangle's four corner squares, kept from
+/// before the photo was drawn so that what falls outside the rounding can be
+/// put back (with a one-pixel antialiased edge). Cheap: only the corners.
+struct Corners {
+    rect: (f32, f32, f32, f32),
+    radius: f32,
+    boxes: Vec<((u32, u32, u32, u32), Vec<u8>)>,
+}
+
+impl Corners {
+    fn save(frame: &[u8], (w, h): (u32, u32), rect: (f32, f32, f32, f32), radius: f32) -> Corners {
+        let mut boxes = Vec::new();
+        if radius >= 1.0 {
+            let (x0, y0, rw, rh) = rect;
+            for (cx, cy) in
+                [(x0, y0), (x0 + rw - radius, y0), (x0, y0 + rh - radius), (x0 + rw - radius, y0 + rh - radius)]
+            {
+                let bx = (cx.floor().max(0.0) as u32, (cx + radius).ceil().clamp(0.0, w as f32) as u32);
+                let by = (cy.floor().max(0.0) as u32, (cy + radius).ceil().clamp(0.0, h as f32) as u32);
+                if bx.0 >= bx.1 || by.0 >= by.1 {
+                    continue;
+                }
+                let mut pixels = Vec::with_capacity(((bx.1 - bx.0) * (by.1 - by.0) * 3) as usize);
+                for y in by.0..by.1 {
+                    pixels.extend_from_slice(&frame[((y * w + bx.0) * 3) as usize..((y * w + bx.1) * 3) as usize]);
+                }
+                boxes.push(((bx.0, bx.1, by.0, by.1), pixels));
+            }
+        }
+        Corners { rect, radius, boxes }
+    }
+
+    fn restore_outside(&self, frame: &mut [u8], (w, _h): (u32, u32)) {
+        let (x0, y0, rw, rh) = self.rect;
+        let r = self.radius;
+        // Centres of the corner circles.
+        let (cl, cr, ct, cb) = (x0 + r, x0 + rw - r, y0 + r, y0 + rh - r);
+        for ((bx0, bx1, by0, by1), saved) in &self.boxes {
+            let mut i = 0;
+            for y in *by0..*by1 {
+                let py = y as f32 + 0.5;
+                for x in *bx0..*bx1 {
+                    let px = x as f32 + 0.5;
+                    let dx = (cl - px).max(px - cr).max(0.0);
+                    let dy = (ct - py).max(py - cb).max(0.0);
+                    // Coverage of the rounded shape: 1 inside, 0 outside, linear across one pixel.
+                    let inside = (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
+                    let a = (inside * 256.0) as u32;
+                    let at = ((y * w + x) * 3) as usize;
+                    for c in 0..3 {
+                        let (drawn, under) = (u32::from(frame[at + c]), u32::from(saved[i + c]));
+                        frame[at + c] = ((drawn * a + under * (256 - a)) >> 8) as u8;
+                    }
+                    i += 3;
+                }
+            }
+        }
+    }
+}
+
+/// The blurred backdrop: composed once when it stands still, or sampled from
+/// a slightly larger copy every frame when it zooms or drifts.
+pub(super) enum Backdrop {
+    Still(Vec<u8>),
+    Moving { image: RgbImage, zoom: Anim, drift_x: Anim, drift_y: Anim },
+}
+
+/// How much bigger than the canvas a moving backdrop is made, so drifts of
+/// up to about ±8 % never show its edge.
+const MARGIN: f32 = 1.18;
+
+impl Backdrop {
+    pub fn new(img: &RgbImage, (w, h): (u32, u32), darken: f32, motion: (&Anim, &Anim, &Anim)) -> Backdrop {
+        let (zoom, drift_x, drift_y) = motion;
+        let still = matches!(zoom, Anim::Const(z) if (*z - 1.0).abs() < 1e-6)
+            && matches!(drift_x, Anim::Const(x) if x.abs() < 1e-6)
+            && matches!(drift_y, Anim::Const(y) if y.abs() < 1e-6);
+        let (bw, bh) = if still { (w, h) } else { ((w as f32 * MARGIN) as u32, (h as f32 * MARGIN) as u32) };
+        let mut pixels = blurred_backdrop(img, bw, bh);
+        let keep = ((1.0 - darken.clamp(0.0, 1.0)) / 0.45).min(2.0); // blurred_backdrop already darkens to 45 %
+        pixels.par_iter_mut().for_each(|p| *p = (f32::from(*p) * keep).min(255.0) as u8);
+        if still {
+            return Backdrop::Still(pixels);
+        }
+        let image = RgbImage::from_raw(bw, bh, pixels).expect("backdrop has its size");
+        Backdrop::Moving { image, zoom: zoom.clone(), drift_x: drift_x.clone(), drift_y: drift_y.clone() }
+    }
+
+    pub fn is_still(&self) -> bool {
+        matches!(self, Backdrop::Still(_))
+    }
+
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
+        match self {
+            Backdrop::Still(pixels) if k >= 1.0 => frame.copy_from_slice(pixels),
+            Backdrop::Still(pixels) => {
+                let a = (k * 256.0) as u32;
+                frame.par_iter_mut().zip(pixels.par_iter()).for_each(|(d, s)| {
+                    *d = ((u32::from(*d) * (256 - a) + u32::from(*s) * a) >> 8) as u8;
+                });
+            }
+            Backdrop::Moving { image, zoom, drift_x, drift_y } => {
+                let z = zoom.at(t).max(0.01) * MARGIN;
+                let (dw, dh) = (w as f32 * z, h as f32 * z);
+                let cx = w as f32 / 2.0 + drift_x.at(t) * w as f32;
+                let cy = h as f32 / 2.0 + drift_y.at(t) * h as f32;
+                blit_photo(frame, (w, h), image, (cx - dw / 2.0, cy - dh / 2.0, dw, dh), 0, (k * 256.0) as u32);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo() -> RgbImage {
+        RgbImage::from_fn(
+            200,
+            200,
+            |x, y| if (x / 10 + y / 10) % 2 == 0 { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) },
+        )
+    }
+
+    fn layer(blur: Anim, corner: f32) -> PhotoLayer {
+        let one = Anim::Const(1.0);
+        let zero = Anim::Const(0.0);
+        let spec = PhotoSpec {
+            area: [0.0, 0.0, 1.0, 1.0],
+            zoom: &one,
+            pan_x: &zero,
+            pan_y: &zero,
+            shake: 0.0,
+            rotate: &zero,
+            border: 0,
+            blur: &blur,
+            corner,
+            span: Span::default(),
+        };
+        PhotoLayer::new(&photo(), spec, (100, 100))
+    }
+
+    fn contrast(frame: &[u8]) -> f64 {
+        let mean = frame.iter().map(|&v| f64::from(v)).sum::<f64>() / frame.len() as f64;
+        frame.iter().map(|&v| (f64::from(v) - mean).abs()).sum::<f64>() / frame.len() as f64
+    }
+
+    #[test]
+    fn a_focus_pull_goes_from_blurred_to_sharp() {
+        let l = layer(Anim::Keys(vec![(0.0, 12.0), (1.0, 0.0)]), 0.0);
+        let draw = |t: f32| {
+            let mut frame = vec![128u8; 100 * 100 * 3];
+            l.draw(&mut frame, (100, 100), t, 1.0);
+            contrast(&frame)
+        };
+        let (blurred, half, sharp) = (draw(0.0), draw(0.5), draw(1.0));
+        assert!(blurred < half && half < sharp, "contrast rises: {blurred:.1} < {half:.1} < {sharp:.1}");
+        assert!(sharp > 100.0 && blurred < 40.0, "{sharp:.1} {blurred:.1}");
+    }
+
+    #[test]
+    fn corners_round_the_photo_and_keep_what_was_under_them() {
+        let l = layer(Anim::Const(0.0), 0.5);
+        let mut frame = vec![77u8; 100 * 100 * 3];
+        l.draw(&mut frame, (100, 100), 0.0, 1.0);
+        let at = |x: usize, y: usize| frame[(y * 100 + x) * 3];
+        assert_eq!(at(1, 1), 77, "outside the circle the background stays");
+        assert_eq!(at(98, 98), 77);
+        assert_ne!(at(50, 2), 77, "the top middle is photo");
+        assert_ne!(at(50, 50), 77);
+    }
+
+    #[test]
+    fn a_drifting_backdrop_moves_and_a_still_one_is_precomposed() {
+        // A left-to-right ramp survives the backdrop's heavy blur.
+        let ramp = RgbImage::from_fn(200, 200, |x, _| image::Rgb([x as u8, 60, 255 - x as u8]));
+        let still = Backdrop::new(&ramp, (64, 36), 0.0, (&Anim::Const(1.0), &Anim::Const(0.0), &Anim::Const(0.0)));
+        assert!(still.is_still());
+        let drift = Anim::Keys(vec![(0.0, -0.05), (2.0, 0.05)]);
+        let moving = Backdrop::new(&ramp, (64, 36), 0.0, (&Anim::Const(1.0), &drift, &Anim::Const(0.0)));
+        assert!(!moving.is_still());
+        let draw = |t: f32| {
+            let mut frame = vec![0u8; 64 * 36 * 3];
+            moving.draw(&mut frame, (64, 36), t, 1.0);
+            frame
+        };
+        let (a, b) = (draw(0.0), draw(2.0));
+        let moved = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 3).count();
+        assert!(moved > a.len() / 4, "the drift moves the backdrop: {moved} bytes changed");
+        // Green is 60 × 0.55 everywhere in the backdrop; 0 would mean its edge showed.
+        assert!(a.chunks(3).chain(b.chunks(3)).all(|p| p[1] > 20), "edges never show");
+    }
+}
