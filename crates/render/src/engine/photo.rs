@@ -113,8 +113,11 @@ impl PhotoLayer {
 struct Corners {
     rect: (f32, f32, f32, f32),
     radius: f32,
-    boxes: Vec<((u32, u32, u32, u32), Vec<u8>)>,
+    /// Each corner square as (x0, x1, y0, y1) and its saved pixels.
+    boxes: Vec<CornerBox>,
 }
+
+type CornerBox = ((u32, u32, u32, u32), Vec<u8>);
 
 impl Corners {
     fn save(frame: &[u8], (w, h): (u32, u32), rect: (f32, f32, f32, f32), radius: f32) -> Corners {
