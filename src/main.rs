@@ -58,6 +58,15 @@ enum Command {
         /// Render only the frame at this time (e.g. 2.5s) as a PNG.
         #[arg(long, value_parser = config::parse_duration)]
         frame: Option<std::time::Duration>,
+        /// Benchmark the stages separately instead of the pipelined render:
+        /// compose every frame into memory, then encode them alone, and
+        /// print both times (the MP4 has no soundtrack).
+        #[arg(long)]
+        stages: bool,
+        /// With --stages: also write the composed frames, uncompressed, as
+        /// a Y4M file (the lossless reference for SSIM).
+        #[arg(long, requires = "stages")]
+        y4m: Option<PathBuf>,
     },
 }
 
@@ -102,8 +111,41 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render { template, image, text, output, frame } => render(&template, &image, text, &output, frame),
+        Command::Render { template, image, text, output, frame, stages, y4m } => {
+            let mode = match (frame, stages) {
+                (Some(at), _) => RenderMode::Still(at),
+                (None, true) => RenderMode::Stages { y4m },
+                (None, false) => RenderMode::Video,
+            };
+            render(&template, &image, text, &output, mode)
+        }
     }
+}
+
+/// `render --stages`: composition and encoding timed apart, for benchmarks.
+fn render_stages(
+    renderer: &TemplateRenderer,
+    job: &RenderJob,
+    output: &std::path::Path,
+    y4m: Option<&std::path::Path>,
+) -> Result<()> {
+    let spec = renderer
+        .spec(&job.template_id)
+        .with_context(|| format!("--stages needs a template with a spec file; {} has none", job.template_id))?;
+    let (frames, format, compose) = videoagent_render::engine::compose_all(spec, job)?;
+    let encode = videoagent_render::encode::encode_frames(output, format, &frames)?;
+    if let Some(path) = y4m {
+        videoagent_render::encode::write_y4m(path, format, &frames)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(format.frames.max(1));
+    println!(
+        "frames {} compose_ms_per_frame {:.3} encode_ms_per_frame {:.3}",
+        format.frames,
+        per_frame(compose),
+        per_frame(encode)
+    );
+    Ok(())
 }
 
 /// Image bytes from a file, or from an http(s) URL through the guarded fetcher
@@ -162,12 +204,19 @@ async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
     Ok(())
 }
 
+/// What `videoagent render` makes.
+enum RenderMode {
+    Video,
+    Still(std::time::Duration),
+    Stages { y4m: Option<PathBuf> },
+}
+
 fn render(
     template: &str,
     images: &[String],
     texts: Vec<String>,
     output: &std::path::Path,
-    frame: Option<std::time::Duration>,
+    mode: RenderMode,
 ) -> Result<()> {
     let mut renderer = TemplateRenderer::builtin();
     let (template_id, template_name, texts) = if template.ends_with(".json") {
@@ -192,11 +241,15 @@ fn render(
         })
         .collect::<Result<Vec<_>>>()?;
     let job = RenderJob { template_id, template_name, texts, images };
-    if let Some(at) = frame {
-        let still = renderer.render_frame(&job, at.as_secs_f64())?;
-        still.save(output).with_context(|| format!("writing {}", output.display()))?;
-        eprintln!("wrote {} ({}x{})", output.display(), still.width(), still.height());
-        return Ok(());
+    match mode {
+        RenderMode::Video => {}
+        RenderMode::Still(at) => {
+            let still = renderer.render_frame(&job, at.as_secs_f64())?;
+            still.save(output).with_context(|| format!("writing {}", output.display()))?;
+            eprintln!("wrote {} ({}x{})", output.display(), still.width(), still.height());
+            return Ok(());
+        }
+        RenderMode::Stages { y4m } => return render_stages(&renderer, &job, output, y4m.as_deref()),
     }
     let cancel = AtomicBool::new(false);
     let bar = indicatif::ProgressBar::new(0).with_style(

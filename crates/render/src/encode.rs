@@ -1,25 +1,12 @@
 //! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
 
 use crate::h264::{H264Encoder, H264Settings};
+use crate::yuv::I420;
 use crate::RenderError;
 use muxide::api::{AudioCodec, Muxer, MuxerBuilder, VideoCodec};
-use openh264::formats::{RgbSliceU8, YUVBuffer};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
-
-/// Converts a packed RGB8 frame to I420 (BT.601, the decoders' default).
-pub fn rgb_to_yuv(rgb: &[u8], width: u32, height: u32, yuv: &mut YUVBuffer) -> Result<(), RenderError> {
-    let (w, h) = (width as usize, height as usize);
-    if rgb.len() != w * h * 3 {
-        return Err(RenderError::Input(format!("frame has {} bytes, expected {}", rgb.len(), w * h * 3)));
-    }
-    if openh264::formats::YUVSource::dimensions(yuv) != (w, h) {
-        *yuv = YUVBuffer::new(w, h);
-    }
-    yuv.read_rgb8(RgbSliceU8::new(rgb, (w, h)));
-    Ok(())
-}
 
 /// Time spent in each stage of a pipelined render (summed over frames).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -88,10 +75,10 @@ pub fn encode_pipelined(
     use std::time::{Duration, Instant};
     const IN_FLIGHT: usize = 3;
     let (w, h) = (encoder.width, encoder.height);
-    let (ready_tx, ready_rx) = sync_channel::<YUVBuffer>(IN_FLIGHT);
-    let (free_tx, free_rx) = sync_channel::<YUVBuffer>(IN_FLIGHT + 1);
+    let (ready_tx, ready_rx) = sync_channel::<I420>(IN_FLIGHT);
+    let (free_tx, free_rx) = sync_channel::<I420>(IN_FLIGHT + 1);
     for _ in 0..IN_FLIGHT + 1 {
-        free_tx.send(YUVBuffer::new(w as usize, h as usize)).expect("room for every buffer");
+        free_tx.send(I420::new(w, h)).expect("room for every buffer");
     }
     std::thread::scope(|scope| {
         let composer = scope.spawn(move || -> Result<Duration, RenderError> {
@@ -104,7 +91,7 @@ pub fn encode_pipelined(
                 let Ok(mut yuv) = free_rx.recv() else { break };
                 let started = Instant::now();
                 draw(i, &mut rgb);
-                rgb_to_yuv(&rgb, w, h, &mut yuv)?;
+                yuv.read_rgb(&rgb);
                 busy += started.elapsed();
                 if ready_tx.send(yuv).is_err() {
                     break; // the encoder stopped
@@ -142,6 +129,43 @@ pub fn encode_pipelined(
     })
 }
 
+/// Encodes already composed frames to `out` with no soundtrack and returns
+/// the time the encoder alone took (the benchmark's reference for hiding
+/// composition behind encoding).
+pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<std::time::Duration, RenderError> {
+    let mut encoder = VideoEncoder::create(out, format.width, format.height, format.fps, DEFAULT_BITRATE)?;
+    let started = std::time::Instant::now();
+    for frame in frames {
+        encoder.push_yuv(frame)?;
+    }
+    let took = started.elapsed();
+    encoder.finish()?;
+    Ok(took)
+}
+
+/// Writes frames as an uncompressed YUV4MPEG2 file (I420), the lossless
+/// reference a benchmark compares the MP4 against (e.g. ffmpeg's `ssim`).
+pub fn write_y4m(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<(), RenderError> {
+    use openh264::formats::YUVSource;
+    use std::io::Write;
+    let mut file = BufWriter::new(File::create(out)?);
+    writeln!(file, "YUV4MPEG2 W{} H{} F{}:1 Ip A1:1 C420jpeg", format.width, format.height, format.fps)?;
+    let (w, h) = (format.width as usize, format.height as usize);
+    for frame in frames {
+        file.write_all(b"FRAME\n")?;
+        let (ys, us, vs) = frame.strides();
+        for (plane, stride, pw, ph) in
+            [(frame.y(), ys, w, h), (frame.u(), us, w / 2, h / 2), (frame.v(), vs, w / 2, h / 2)]
+        {
+            for row in plane.chunks(stride).take(ph) {
+                file.write_all(&row[..pw])?;
+            }
+        }
+    }
+    file.flush()?;
+    Ok(())
+}
+
 /// Default video bitrate: enough for clean 720p at 25 fps with Constrained Baseline.
 pub const DEFAULT_BITRATE: u32 = 2_000_000;
 
@@ -149,7 +173,6 @@ pub const DEFAULT_BITRATE: u32 = 2_000_000;
 pub struct VideoEncoder {
     encoder: H264Encoder,
     muxer: Muxer<BufWriter<File>>,
-    yuv: YUVBuffer,
     width: u32,
     height: u32,
     fps: u32,
@@ -167,28 +190,11 @@ impl VideoEncoder {
             .with_fast_start(true)
             .build()
             .map_err(|e| RenderError::Encode(e.to_string()))?;
-        Ok(VideoEncoder {
-            encoder,
-            muxer,
-            yuv: YUVBuffer::new(width as usize, height as usize),
-            width,
-            height,
-            fps,
-            frames: 0,
-            packet: Vec::new(),
-        })
-    }
-
-    /// Encodes one packed RGB8 frame of the configured size.
-    pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), RenderError> {
-        let mut yuv = std::mem::replace(&mut self.yuv, YUVBuffer::new(0, 0));
-        let result = rgb_to_yuv(rgb, self.width, self.height, &mut yuv).and_then(|()| self.push_yuv(&yuv));
-        self.yuv = yuv;
-        result
+        Ok(VideoEncoder { encoder, muxer, width, height, fps, frames: 0, packet: Vec::new() })
     }
 
     /// Encodes one I420 frame of the configured size.
-    pub fn push_yuv(&mut self, yuv: &YUVBuffer) -> Result<(), RenderError> {
+    pub fn push_yuv(&mut self, yuv: &I420) -> Result<(), RenderError> {
         self.packet.clear();
         let keyframe = self.encoder.encode(yuv, &mut self.packet)?;
         if self.packet.is_empty() {

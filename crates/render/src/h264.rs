@@ -14,8 +14,9 @@
 /// Slices per frame, each encoded by its own thread.
 pub const SLICES: u16 = 2;
 
+use crate::yuv::I420;
 use crate::RenderError;
-use openh264::formats::{YUVBuffer, YUVSource};
+use openh264::formats::YUVSource;
 use openh264_sys2::{
     videoFormatI420, videoFrameTypeI, videoFrameTypeIDR, DynamicAPI, ISVCEncoder, SEncParamExt, SFrameBSInfo,
     SSourcePicture, API, CAMERA_VIDEO_REAL_TIME, DEBLOCKING_IDC_0, ENCODER_OPTION_DATAFORMAT,
@@ -123,7 +124,7 @@ impl H264Encoder {
 
     /// Encodes one I420 frame, appending its Annex B NAL units to `out`.
     /// Returns whether the frame is a keyframe.
-    pub fn encode(&mut self, yuv: &YUVBuffer, out: &mut Vec<u8>) -> Result<bool, RenderError> {
+    pub fn encode(&mut self, yuv: &I420, out: &mut Vec<u8>) -> Result<bool, RenderError> {
         let (w, h) = yuv.dimensions();
         if (w as u32, h as u32) != (self.settings.width, self.settings.height) {
             return Err(RenderError::Input(format!(

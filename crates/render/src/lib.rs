@@ -11,6 +11,7 @@ pub mod h264;
 mod raster;
 mod simple;
 mod text;
+pub mod yuv;
 
 pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};

@@ -81,12 +81,23 @@ pub(crate) fn blit_photo(
         let (wt, wb) = ((256 - ty.w) as u16, ty.w as u16);
         mix.clear();
         mix.extend(top.iter().zip(bottom).map(|(&a, &b)| u16::from(a) * wt + u16::from(b) * wb));
-        // Horizontal pass.
-        for (px, &(a, b, w)) in middle.chunks_exact_mut(3).zip(&hs) {
-            let (a, b) = (a as usize, b as usize);
-            for c in 0..3 {
-                let v = u32::from(mix[a + c]) * (256 - w) + u32::from(mix[b + c]) * w;
-                put(&mut px[c], (v + 32768) >> 16);
+        // Horizontal pass (the opaque case, by far the commonest, stores directly).
+        let taps = middle.chunks_exact_mut(3).zip(&hs);
+        let sample = |a: u32, b: u32, w: u32, c: usize| {
+            let v = u32::from(mix[a as usize + c]) * (256 - w) + u32::from(mix[b as usize + c]) * w;
+            (v + 32768) >> 16
+        };
+        if alpha == 256 {
+            for (px, &(a, b, w)) in taps {
+                px[0] = sample(a, b, w, 0) as u8;
+                px[1] = sample(a, b, w, 1) as u8;
+                px[2] = sample(a, b, w, 2) as u8;
+            }
+        } else {
+            for (px, &(a, b, w)) in taps {
+                for (c, dst) in px.iter_mut().enumerate() {
+                    put(dst, sample(a, b, w, c));
+                }
             }
         }
     });
