@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Render speed against ffmpeg (the render-engine issue's benchmark).
+
+Cases, each 150 frames of 1280x720 at 25 fps from photo_astronaut.jpg with
+the caption "Lion":
+  (a) scripts/bench/simple_photo.json: backdrop, slow zoom, caption
+  (b) Run for Life (393769180141805569), the headline figure
+  ffmpeg: the simple job done idiomatically (zoompan + drawtext + libx264
+          -preset veryfast), installed only as the comparison.
+
+For each videoagent case: the whole `videoagent render` process (start-up,
+fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall
+and peak RSS over the runs, interleaved with ffmpeg's runs so that machine
+noise hits all alike; then `render --stages` (median of the runs): compose
+ms/frame on all cores and the encoder's own ms/frame for the same frames,
+and wall / encoder time. For (a) also SSIM of the MP4 against the lossless
+frames (ffmpeg's ssim filter on the Y4M written by --stages --y4m).
+
+Usage: scripts/bench-render.py [runs]     (default 5)
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+FRAMES = 150
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_tools():
+    missing = [t for t in ("ffmpeg", "nasm") if shutil.which(t) is None]
+    if missing:
+        sh(["apt-get", "update", "-qq"])
+        sh(["apt-get", "install", "-y", "-qq", *missing], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def timed(cmd):
+    """Wall seconds and peak RSS (KiB) of one process, via GNU time."""
+    with tempfile.NamedTemporaryFile() as t:
+        sh(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        secs, rss = open(t.name).read().split()
+        return float(secs), int(rss)
+
+
+def main():
+    ensure_tools()
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    binary = os.path.join(target, "release", "videoagent")
+    photo = os.path.join(ROOT, "tests/fixtures/images/photo_astronaut.jpg")
+    font = os.path.join(ROOT, "assets/fonts/DejaVuSans-Bold.ttf")
+    out = tempfile.mkdtemp()
+    cases = {
+        "simple_photo": os.path.join(ROOT, "scripts/bench/simple_photo.json"),
+        "run_for_life": "393769180141805569",
+    }
+    def render(template, mp4, *extra):
+        return [binary, "render", "--template", template, "--image", photo, "--text", "Lion", "-o", mp4, *extra]
+
+    ffmpeg = ["ffmpeg", "-y", "-loop", "1", "-framerate", "25", "-i", photo, "-vf",
+              f"zoompan=z='min(zoom+0.0007,1.1)':d={FRAMES}:s=1280x720:fps=25,drawtext=fontfile={font}:"
+              "text='Lion':fontsize=54:fontcolor=white:x=(w-text_w)/2:y=h-110",
+              "-frames:v", str(FRAMES), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+              os.path.join(out, "ff.mp4")]
+    walls = {name: [] for name in [*cases, "ffmpeg"]}
+    rss = {name: 0 for name in walls}
+    for _ in range(RUNS):  # interleaved: noise from other load hits every case alike
+        for name, template in cases.items():
+            secs, kib = timed(render(template, os.path.join(out, f"{name}.mp4")))
+            walls[name].append(secs)
+            rss[name] = max(rss[name], kib)
+        secs, kib = timed(ffmpeg)
+        walls["ffmpeg"].append(secs)
+        rss["ffmpeg"] = max(rss["ffmpeg"], kib)
+
+    stages = {}
+    for name, template in cases.items():
+        compose, encode = [], []
+        for i in range(RUNS):
+            extra = ["--stages"] + (["--y4m", os.path.join(out, "a.y4m")] if name == "simple_photo" and i == 0 else [])
+            words = sh(render(template, os.path.join(out, f"{name}_stages.mp4"), *extra),
+                       capture_output=True, text=True).stdout.split()
+            compose.append(float(words[3]))
+            encode.append(float(words[5]))
+        stages[name] = (statistics.median(compose), statistics.median(encode))
+
+    ssim = sh(["ffmpeg", "-i", os.path.join(out, "simple_photo_stages.mp4"), "-i", os.path.join(out, "a.y4m"),
+               "-lavfi", "[0:v]settb=1/25,setpts=N[a];[1:v]settb=1/25,setpts=N[b];[a][b]ssim", "-f", "null", "-"],
+              capture_output=True, text=True).stderr
+    ssim_all = float(ssim.rsplit("All:", 1)[1].split()[0])
+
+    ff = statistics.median(walls["ffmpeg"])
+    print(f"{RUNS} runs each, interleaved; medians. {FRAMES} frames of 1280x720 at 25 fps.")
+    print(f"{'case':<14} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'RSS MB':>7} {'file bytes':>11} "
+          f"{'compose':>8} {'encode':>7} {'wall/enc':>8}")
+    for name in [*cases, "ffmpeg"]:
+        wall = statistics.median(walls[name])
+        mp4 = os.path.join(out, "ff.mp4" if name == "ffmpeg" else f"{name}.mp4")
+        line = (f"{name:<14} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {rss[name] // 1024:7d} "
+                f"{os.path.getsize(mp4):11d}")
+        if name in stages:
+            compose, encode = stages[name]
+            line += f" {compose:8.2f} {encode:7.2f} {wall * 1000 / FRAMES / encode:8.2f}"
+        print(line)
+    print(f"SSIM (a) MP4 vs lossless frames: {ssim_all:.4f}")
+    shutil.rmtree(out)
+
+
+if __name__ == "__main__":
+    main()
