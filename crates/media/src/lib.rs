@@ -231,6 +231,26 @@ mod tests {
         std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
+    /// 16-bit PNGs (RGB, and grey with alpha) come out as 8-bit sRGB with the
+    /// right values, alpha flattened on white.
+    #[test]
+    fn sixteen_bit_pngs_become_8_bit_rgb() {
+        let encode = |img: DynamicImage| {
+            let mut bytes = Vec::new();
+            img.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png).unwrap();
+            bytes
+        };
+        let rgb16 = image::ImageBuffer::from_fn(400, 320, |x, _| image::Rgb([(x * 160) as u16, 0x8000, 0xFFFF]));
+        let img = decode(&encode(DynamicImage::ImageRgb16(rgb16)), &ImageRules::default()).unwrap();
+        assert_eq!(img.dimensions(), (400, 320));
+        let px = img.get_pixel(200, 10).0;
+        assert!(px[0].abs_diff((200.0 * 160.0 / 257.0f64).round() as u8) <= 1 && px[2] == 255, "{px:?}");
+        assert!(px[1].abs_diff(128) <= 1, "{px:?}");
+        let la16 = image::ImageBuffer::from_fn(400, 320, |_, _| image::LumaA([0x0000u16, 0x0000]));
+        let img = decode(&encode(DynamicImage::ImageLumaA16(la16)), &ImageRules::default()).unwrap();
+        assert_eq!(img.get_pixel(5, 5).0, [255, 255, 255], "transparent black flattens to white");
+    }
+
     #[test]
     fn fixtures_accept_or_reject_as_documented() {
         let rules = ImageRules::default();

@@ -143,3 +143,24 @@ fn scene_transitions_go_from_one_scene_to_the_next() {
             .to_string();
     assert!(e.contains("needs at least one scene"), "{e}");
 }
+
+/// Sensible framing: a portrait photo (3:4, and the tallest accepted 2:5)
+/// keeps its whole top third on the canvas at every frame while it is shown
+/// (Diving's dive into the water, after 2.4 s, leaves on purpose).
+#[test]
+fn portrait_photos_never_lose_their_top_third() {
+    let r = TemplateRenderer::builtin();
+    for (id, until) in [(RUN, 6.0), (SEASONS, 8.0), ("392747428568649728", 2.4)] {
+        let spec = r.spec(id).unwrap();
+        for (iw, ih) in [(600u32, 800u32), (400, 1000)] {
+            let mut t = 0.0;
+            while t < until {
+                let (x, y, w, h) = spec.photo_rect_at((iw, ih), t).unwrap();
+                let (cw, ch) = (spec.width as f32, spec.height as f32);
+                assert!(y >= -0.5 && y + h / 3.0 <= ch + 0.5, "{id} {iw}x{ih} at {t}s: top third cut ({y}, {h})");
+                assert!(x >= -0.5 && x + w <= cw + 0.5, "{id} {iw}x{ih} at {t}s: sides cut ({x}, {w})");
+                t += 0.04;
+            }
+        }
+    }
+}
