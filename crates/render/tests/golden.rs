@@ -30,6 +30,9 @@ const FRAMES: &[Golden] = &[
     ("diving_3_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 3.5),
     ("diving_5_5s", "392747428568649728", Some("photo_astronaut.jpg"), None, 5.5),
     ("art_fonts_3s", "394875727173492739", None, Some("OCEAN"), 3.0),
+    // Mid-reveal: glyphs popping in while the water rises; score cards popping.
+    ("art_fonts_1_2s", "394875727173492739", None, Some("OCEAN"), 1.2),
+    ("diving_4_4s", "392747428568649728", Some("photo_astronaut.jpg"), None, 4.4),
     ("four_seasons_1s", "398574688191234048", Some("photo_astronaut.jpg"), None, 1.0),
     ("four_seasons_7s", "398574688191234048", Some("photo_astronaut.jpg"), None, 7.0),
 ];

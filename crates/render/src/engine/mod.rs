@@ -7,17 +7,17 @@ mod particles;
 mod photo;
 mod scenes;
 pub mod spec;
+mod text_fx;
+mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{blend_mask, fill_rect, smoothstep};
-use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
 use rayon::prelude::*;
-use spec::{Anim, Color, Layer, Reveal, ShapeKind, ShapeSpec, Span};
+use spec::{Anim, Color, Layer, ShapeKind, ShapeSpec, Span};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -144,38 +144,17 @@ pub fn frame_of_spec(spec: &TemplateSpec, job: &RenderJob, secs: f64) -> Result<
 
 /// A layer with everything precomputed.
 enum Prepared {
-    Gradient {
-        top: Color,
-        bottom: Color,
-        span: Span,
-    },
+    Gradient { top: Color, bottom: Color, span: Span },
     Backdrop(photo::Backdrop, Span),
     Photo(Box<photo::PhotoLayer>),
-    Text {
-        mask: TextMask,
-        x: f32,
-        y: f32,
-        color: Color,
-        plate: Option<Color>,
-        reveal: Reveal,
-        reveal_secs: f32,
-        span: Span,
-    },
+    Text(Box<text_fx::TextLayer>, Span),
     Shape(ShapeSpec, Span),
     Particles(particles::Particles, Span),
-    Tint {
-        color: Color,
-        amount: Anim,
-        span: Span,
-    },
+    Tint { color: Color, amount: Anim, span: Span },
     Vignette(Vignette),
     Scenes(scenes::Sequence),
     Grade(Box<Grade>, Span),
-    Grain {
-        grain: Grain,
-        amount: f32,
-        span: Span,
-    },
+    Grain { grain: Grain, amount: f32, span: Span },
 }
 
 struct Scene {
@@ -262,19 +241,34 @@ impl Scene {
                     };
                     Prepared::Photo(Box::new(photo::PhotoLayer::new(image(*slot)?, spec, (w, h))))
                 }
-                Layer::Text { slot, text, format, size, x, y, color, plate, reveal, reveal_secs, span } => {
+                Layer::Text {
+                    slot,
+                    text,
+                    format,
+                    size,
+                    x,
+                    y,
+                    color,
+                    plate,
+                    outline,
+                    fill,
+                    reveal,
+                    reveal_secs,
+                    span,
+                } => {
                     let Some(content) = text_for(*slot, text, format, job) else { continue };
-                    let mask = render_text(&content, size * h as f32, w as f32 * 0.9, 3);
-                    Prepared::Text {
-                        mask,
+                    let style = text_fx::TextStyle {
+                        size: *size,
                         x: *x,
                         y: *y,
                         color: *color,
                         plate: *plate,
+                        outline: *outline,
+                        fill: *fill,
                         reveal: *reveal,
                         reveal_secs: *reveal_secs,
-                        span: *span,
-                    }
+                    };
+                    Prepared::Text(Box::new(text_fx::TextLayer::new(&content, style, (w, h))), *span)
                 }
                 Layer::Shape { spec, span } => Prepared::Shape(spec.clone(), *span),
                 Layer::Particles { kind, count, seed, color, size, area, span } => {
@@ -329,32 +323,11 @@ impl Scene {
                         photo.draw(frame, (w, h), t, k);
                     }
                 }
-                Prepared::Text { mask, x, y, color, plate, reveal, reveal_secs, span } => {
+                Prepared::Text(text, span) => {
                     let k = span.weight(t, self.duration);
-                    if k <= 0.0 {
-                        continue;
+                    if k > 0.0 {
+                        text.draw(frame, (w, h), t - span.start, k);
                     }
-                    let local = t - span.start;
-                    let p = smoothstep(local / reveal_secs.max(0.01));
-                    let (alpha, rise, visible_w) = match reveal {
-                        Reveal::Fade => (p, 0.0, mask.width),
-                        Reveal::Slide => (p, (1.0 - p) * h as f32 * 0.04, mask.width),
-                        Reveal::Wipe => (1.0, 0.0, (mask.width as f32 * p).ceil() as u32),
-                    };
-                    let alpha = alpha * k * f32::from(color.0[3]) / 255.0;
-                    let left = (x * w as f32) as i32 - mask.width as i32 / 2;
-                    let top = (y * h as f32 + rise) as i32 - mask.height as i32 / 2;
-                    if let Some(plate) = plate {
-                        let pad = (h as f32 * 0.02) as i32;
-                        let a = alpha * f32::from(plate.0[3]) / 255.0;
-                        let rect =
-                            (left - 2 * pad, top - pad, visible_w as i32 + 4 * pad, mask.height as i32 + 2 * pad);
-                        fill_rect(frame, w, h, rect, rgb(*plate), a);
-                    }
-                    let shown = clip_width(mask, visible_w);
-                    let shadow = (h / 240).max(2) as i32;
-                    blend_mask(frame, (w, h), &shown, (left + shadow, top + shadow), ([0, 0, 0], 0.55 * alpha));
-                    blend_mask(frame, (w, h), &shown, (left, top), (rgb(*color), alpha));
                 }
                 Prepared::Shape(s, span) => {
                     let k = span.weight(t, self.duration) * f32::from(s.color.0[3]) / 255.0;
@@ -444,18 +417,6 @@ impl TemplateSpec {
 
 fn rgb(c: Color) -> [u8; 3] {
     [c.0[0], c.0[1], c.0[2]]
-}
-
-/// The left `width` columns of a mask (for wipe reveals).
-fn clip_width(mask: &TextMask, width: u32) -> std::borrow::Cow<'_, TextMask> {
-    if width >= mask.width {
-        return std::borrow::Cow::Borrowed(mask);
-    }
-    let mut alpha = mask.alpha.clone();
-    for row in alpha.chunks_mut(mask.width as usize) {
-        row[width as usize..].fill(0);
-    }
-    std::borrow::Cow::Owned(TextMask { width: mask.width, height: mask.height, alpha })
 }
 
 fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32) {

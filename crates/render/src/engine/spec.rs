@@ -233,10 +233,17 @@ pub enum Layer {
         color: Color,
         /// A plate behind the text.
         plate: Option<Color>,
-        /// `fade`, `slide` (rise while fading in) or `wipe` (revealed left to right).
+        /// An outline around the letters, e.g. `{"color": "#e8f8ff", "width": 0.006}`.
+        outline: Option<Outline>,
+        /// What the letters are filled with: `solid` (`color`, the default) or
+        /// `water` (glass letters filling up with animated water).
+        #[serde(default)]
+        fill: TextFill,
+        /// How the text appears (see the values).
         #[serde(default)]
         reveal: Reveal,
-        /// Seconds the reveal takes.
+        /// Seconds the reveal takes (for `typewriter` and `pop`: until the
+        /// last glyph is in place; for `fill: water`: until it is 80 % full).
         #[serde(default = "reveal_secs")]
         reveal_secs: f32,
         #[serde(flatten, default)]
@@ -406,13 +413,45 @@ fn whole() -> [f32; 4] {
     [0.0, 0.0, 1.0, 1.0]
 }
 
+/// How a text layer appears over its `reveal_secs`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reveal {
+    /// Fades in.
     #[default]
     Fade,
+    /// Rises while fading in.
     Slide,
+    /// Revealed left to right.
     Wipe,
+    /// Glyphs appear one at a time, in reading order.
+    Typewriter,
+    /// Each glyph grows from nothing about its centre, with a slight
+    /// overshoot, one after another in reading order.
+    Pop,
+}
+
+/// A text outline: drawn under the letters, around them.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outline {
+    pub color: Color,
+    /// Thickness as a fraction of the canvas height (0.005 is 3.6 px at 720p).
+    pub width: f32,
+}
+
+/// What text letters are filled with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TextFill {
+    /// The layer's `color`.
+    #[default]
+    Solid,
+    /// Glass letters filling with water: the level rises from the bottom to
+    /// 80 % over `reveal_secs`, its surface waves, caustic light plays under
+    /// it and bubbles rise; above it the letters are faint glass. `color`
+    /// is not used.
+    Water,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
