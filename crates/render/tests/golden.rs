@@ -21,7 +21,9 @@ fn golden_dir() -> PathBuf {
 }
 
 /// (name, template, image, text, seconds)
-const FRAMES: &[(&str, &str, Option<&str>, Option<&str>, f64)] = &[
+type Golden = (&'static str, &'static str, Option<&'static str>, Option<&'static str>, f64);
+
+const FRAMES: &[Golden] = &[
     ("run_for_life_1s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 1.0),
     ("run_for_life_4s", "393769180141805569", Some("photo_coffee.png"), Some("狮子"), 4.0),
     ("diving_2_3s", "392747428568649728", Some("photo_astronaut.jpg"), None, 2.3),
