@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
 use videoagent_core::{now_ms, Catalogue};
-use videoagent_render::{RenderControl, RenderJob, Renderer, TemplateRenderer, TemplateSpec};
+use videoagent_render::{AudioCodec, RenderControl, RenderJob, Renderer, TemplateRenderer, TemplateSpec};
 use videoagent_store::{KeyStore, NewKey};
 
 #[derive(Parser)]
@@ -67,6 +67,9 @@ enum Command {
         /// a Y4M file (the lossless reference for SSIM).
         #[arg(long, requires = "stages")]
         y4m: Option<PathBuf>,
+        /// Soundtrack codec: opus, or aac in a build with `--features aac`.
+        #[arg(long, default_value = "opus")]
+        audio: AudioCodec,
     },
 }
 
@@ -111,13 +114,13 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render { template, image, text, output, frame, stages, y4m } => {
+        Command::Render { template, image, text, output, frame, stages, y4m, audio } => {
             let mode = match (frame, stages) {
                 (Some(at), _) => RenderMode::Still(at),
                 (None, true) => RenderMode::Stages { y4m },
                 (None, false) => RenderMode::Video,
             };
-            render(&template, &image, text, &output, mode)
+            render(&template, &image, text, &output, mode, audio)
         }
     }
 }
@@ -217,6 +220,7 @@ fn render(
     texts: Vec<String>,
     output: &std::path::Path,
     mode: RenderMode,
+    audio: AudioCodec,
 ) -> Result<()> {
     let mut renderer = TemplateRenderer::builtin();
     let (template_id, template_name, texts) = if template.ends_with(".json") {
@@ -264,7 +268,7 @@ fn render(
         bar.set_position(u64::from(done));
     };
     let started = std::time::Instant::now();
-    let summary = renderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress })?;
+    let summary = renderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress, audio })?;
     bar.finish_and_clear();
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(
@@ -282,4 +286,33 @@ fn render(
         summary.times.audio.as_secs_f64() * 1000.0,
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_codec_flags_default_to_opus_and_refuse_aac_clearly_without_the_feature() {
+        let render = |extra: &[&str]| {
+            let args = ["videoagent", "render", "--template", "t", "-o", "o.mp4"];
+            Cli::try_parse_from(args.iter().chain(extra))
+        };
+        match render(&[]).map(|cli| cli.command) {
+            Ok(Command::Render { audio, .. }) => assert_eq!(audio, AudioCodec::Opus),
+            _ => panic!("render parses"),
+        }
+        let aac = [render(&["--audio", "aac"]), Cli::try_parse_from(["videoagent", "serve", "--audio", "aac"])];
+        for parsed in aac {
+            #[cfg(not(feature = "aac"))]
+            {
+                let e = parsed.err().expect("aac refused").to_string();
+                assert!(e.contains("this build has no AAC; rebuild with --features aac"), "{e}");
+            }
+            #[cfg(feature = "aac")]
+            assert!(parsed.is_ok());
+        }
+        let e = render(&["--audio", "mp3"]).err().expect("mp3 refused").to_string();
+        assert!(e.contains("unknown audio codec"), "{e}");
+    }
 }

@@ -15,7 +15,7 @@ use videoagent_core::ids::IdGenerator;
 use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
 use videoagent_core::{now_ms, Catalogue};
 use videoagent_fetch::{FetchConfig, Fetcher};
-use videoagent_render::TemplateRenderer;
+use videoagent_render::{AudioCodec, TemplateRenderer};
 use videoagent_store::{NewKey, Queue, Store};
 use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps};
 
@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// whose `id` matches a built-in template replaces it.
     #[arg(long, env = "VIDEOAGENT_TEMPLATES_DIR")]
     templates_dir: Option<std::path::PathBuf>,
+    /// Soundtrack codec of the videos: opus, or aac in a build with `--features aac`.
+    #[arg(long, env = "VIDEOAGENT_AUDIO_CODEC", default_value = "opus")]
+    audio: AudioCodec,
     /// HMAC key for callback signatures; default: generated once into `<data-dir>/callback-secret.txt`.
     #[arg(long, env = "VIDEOAGENT_CALLBACK_SECRET", hide_env_values = true)]
     callback_secret: Option<String>,
@@ -168,6 +171,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         shutdown_grace: args.shutdown_grace,
         debug_frame_delay: args.debug_frame_delay,
         image_rules: api_config.image_rules,
+        audio: args.audio,
         ..WorkerConfig::default()
     };
 
@@ -200,7 +204,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         shutdown.clone(),
     ));
 
-    tracing::info!(%bound, %public_url, workers, data_dir = %data_dir.display(), "videoagent ready");
+    tracing::info!(%bound, %public_url, workers, audio = %args.audio, data_dir = %data_dir.display(), "videoagent ready");
     println!("videoagent listening on http://{bound}");
     let app = videoagent_api::router(state);
     let stop = shutdown.clone();

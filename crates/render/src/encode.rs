@@ -1,9 +1,10 @@
 //! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
 
+use crate::audio::AudioCodec;
 use crate::h264::{H264Encoder, H264Settings};
 use crate::yuv::I420;
 use crate::RenderError;
-use muxide::api::{AudioCodec, Muxer, MuxerBuilder, VideoCodec};
+use muxide::api::{Muxer, MuxerBuilder, VideoCodec};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -31,8 +32,8 @@ pub struct VideoFormat {
 }
 
 /// Writes a whole MP4: frames from `draw` composed and encoded in a pipeline,
-/// the soundtrack synthesized and Opus-encoded on its own thread meanwhile
-/// (it needs no frames), then both muxed with the index up front.
+/// the soundtrack synthesized and encoded (with `ctl.audio`) on its own thread
+/// meanwhile (it needs no frames), then both muxed with the index up front.
 pub fn write_video(
     out: &Path,
     format: VideoFormat,
@@ -41,12 +42,12 @@ pub fn write_video(
     ctl: &crate::RenderControl<'_>,
 ) -> Result<StageTimes, RenderError> {
     let VideoFormat { width, height, fps, frames } = format;
-    let mut encoder = VideoEncoder::create(out, width, height, fps, DEFAULT_BITRATE)?;
+    let mut encoder = VideoEncoder::create(out, width, height, fps, DEFAULT_BITRATE, ctl.audio)?;
     let secs = f64::from(frames) / f64::from(fps);
     std::thread::scope(|scope| {
         let audio = scope.spawn(|| {
             let started = std::time::Instant::now();
-            let packets = crate::audio::encode_opus(&crate::audio::soundtrack(secs, soundtrack));
+            let packets = ctl.audio.encode(&crate::audio::soundtrack(secs, soundtrack));
             (packets, started.elapsed())
         });
         let mut times = encode_pipelined(&mut encoder, frames, draw, ctl)?;
@@ -133,7 +134,8 @@ pub fn encode_pipelined(
 /// the time the encoder alone took (the benchmark's reference for hiding
 /// composition behind encoding).
 pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<std::time::Duration, RenderError> {
-    let mut encoder = VideoEncoder::create(out, format.width, format.height, format.fps, DEFAULT_BITRATE)?;
+    let mut encoder =
+        VideoEncoder::create(out, format.width, format.height, format.fps, DEFAULT_BITRATE, AudioCodec::Opus)?;
     let started = std::time::Instant::now();
     for frame in frames {
         encoder.push_yuv(frame)?;
@@ -178,19 +180,32 @@ pub struct VideoEncoder {
     fps: u32,
     frames: u64,
     packet: Vec<u8>,
+    audio: AudioCodec,
 }
 
 impl VideoEncoder {
-    pub fn create(path: &Path, width: u32, height: u32, fps: u32, bitrate: u32) -> Result<Self, RenderError> {
+    pub fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+        bitrate: u32,
+        audio: AudioCodec,
+    ) -> Result<Self, RenderError> {
         let encoder = H264Encoder::new(H264Settings { width, height, fps, bitrate })?;
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let mux_codec = match audio {
+            AudioCodec::Opus => muxide::api::AudioCodec::Opus,
+            #[cfg(feature = "aac")]
+            AudioCodec::Aac => muxide::api::AudioCodec::Aac(muxide::api::AacProfile::Lc),
+        };
         let muxer = MuxerBuilder::new(file)
             .video(VideoCodec::H264, width, height, f64::from(fps))
-            .audio(AudioCodec::Opus, crate::audio::SAMPLE_RATE, crate::audio::CHANNELS)
+            .audio(mux_codec, crate::audio::SAMPLE_RATE, crate::audio::CHANNELS)
             .with_fast_start(true)
             .build()
             .map_err(|e| RenderError::Encode(e.to_string()))?;
-        Ok(VideoEncoder { encoder, muxer, width, height, fps, frames: 0, packet: Vec::new() })
+        Ok(VideoEncoder { encoder, muxer, width, height, fps, frames: 0, packet: Vec::new(), audio })
     }
 
     /// Encodes one I420 frame of the configured size.
@@ -206,10 +221,12 @@ impl VideoEncoder {
         Ok(())
     }
 
-    /// Adds the soundtrack: 20 ms Opus packets starting at time 0.
+    /// Adds the soundtrack: packets of the codec given to [`Self::create`]
+    /// ([`AudioCodec::encode`]), back to back from time 0.
     pub fn push_audio(&mut self, packets: &[Vec<u8>]) -> Result<(), RenderError> {
+        let frame = self.audio.frame_len();
         for (i, packet) in packets.iter().enumerate() {
-            let pts = (i * crate::audio::FRAME) as f64 / f64::from(crate::audio::SAMPLE_RATE);
+            let pts = (i * frame) as f64 / f64::from(crate::audio::SAMPLE_RATE);
             self.muxer.write_audio(pts, packet).map_err(|e| RenderError::Encode(e.to_string()))?;
         }
         Ok(())

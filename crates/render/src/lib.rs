@@ -13,6 +13,7 @@ mod simple;
 mod text;
 pub mod yuv;
 
+pub use audio::{AudioCodec, AudioCodecError};
 pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
 
@@ -32,12 +33,14 @@ pub struct RenderJob {
     pub images: Vec<RgbImage>,
 }
 
-/// Hooks a render calls every frame.
+/// How one render runs: the hooks it calls every frame and its output options.
 pub struct RenderControl<'a> {
     /// Set to stop the render; it returns [`RenderError::Cancelled`] within one frame.
     pub cancel: &'a AtomicBool,
     /// Called with (frames done, total frames).
     pub progress: &'a (dyn Fn(u32, u32) + Sync),
+    /// Codec of the soundtrack in the MP4.
+    pub audio: AudioCodec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -235,7 +235,7 @@ mod tests {
     fn cancel_stops_the_render() {
         let dir = tempfile::tempdir().unwrap();
         let cancel = AtomicBool::new(true);
-        let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {} };
+        let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default() };
         let r = SimpleRenderer.render(&job(vec![], &["hi"]), &dir.path().join("o.mp4"), &ctl);
         assert!(matches!(r, Err(RenderError::Cancelled)));
     }
@@ -248,7 +248,7 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let done = std::sync::atomic::AtomicU32::new(0);
         let progress = |d: u32, _t: u32| done.store(d, Ordering::Relaxed);
-        let ctl = RenderControl { cancel: &cancel, progress: &progress };
+        let ctl = RenderControl { cancel: &cancel, progress: &progress, audio: Default::default() };
         let a = dir.path().join("a.mp4");
         let b = dir.path().join("b.mp4");
         let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();

@@ -11,7 +11,7 @@ use videoagent_blob::{video_key, BlobStore};
 use videoagent_core::{now_ms, ApiError, Catalogue, ErrorCode, TaskStatus};
 use videoagent_fetch::Fetcher;
 use videoagent_media::ImageRules;
-use videoagent_render::{RenderControl, RenderError, RenderJob, Renderer};
+use videoagent_render::{AudioCodec, RenderControl, RenderError, RenderJob, Renderer};
 use videoagent_store::{Outcome, Store, TaskRecord};
 
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct WorkerConfig {
     /// Testing aid: sleep this long after each frame, to make renders slow on purpose.
     pub debug_frame_delay: Duration,
     pub image_rules: ImageRules,
+    /// Codec of the videos' soundtracks.
+    pub audio: AudioCodec,
 }
 
 impl Default for WorkerConfig {
@@ -44,6 +46,7 @@ impl Default for WorkerConfig {
             shutdown_grace: Duration::from_secs(5),
             debug_frame_delay: Duration::ZERO,
             image_rules: ImageRules::default(),
+            audio: AudioCodec::default(),
         }
     }
 }
@@ -226,7 +229,8 @@ impl Worker {
         };
         let out = deps.blobs.scratch_dir().join(format!("render-{}-{}.mp4", task.id, self.id));
         let renderer = deps.renderer.clone();
-        let (flags2, out2, delay) = (flags.clone(), out.clone(), self.config.debug_frame_delay);
+        let (flags2, out2, delay, audio) =
+            (flags.clone(), out.clone(), self.config.debug_frame_delay, self.config.audio);
         let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
             let progress = |_done: u32, _total: u32| {
@@ -234,7 +238,7 @@ impl Worker {
                     std::thread::sleep(delay);
                 }
             };
-            let ctl = RenderControl { cancel: &flags2.cancel, progress: &progress };
+            let ctl = RenderControl { cancel: &flags2.cancel, progress: &progress, audio };
             renderer.render(&job, &out2, &ctl)
         })
         .await
