@@ -79,8 +79,10 @@ pub(crate) fn blit_photo(
         let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
         let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
         let (wt, wb) = ((256 - ty.w) as u16, ty.w as u16);
-        mix.clear();
-        mix.extend(top.iter().zip(bottom).map(|(&a, &b)| u16::from(a) * wt + u16::from(b) * wb));
+        mix.resize(top.len(), 0);
+        for ((m, &a), &b) in mix.iter_mut().zip(top).zip(bottom) {
+            *m = u16::from(a) * wt + u16::from(b) * wb;
+        }
         // Horizontal pass (the opaque case, by far the commonest, stores directly).
         let taps = middle.chunks_exact_mut(3).zip(&hs);
         let sample = |a: u32, b: u32, w: u32, c: usize| {
