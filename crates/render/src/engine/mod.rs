@@ -475,25 +475,26 @@ fn draw_shape(
         } else {
             (x1, x1)
         };
-        // Soft edges: coverage per byte for the whole run first (a straight
-        // float loop), then one 16-bit blend per byte against the colour
-        // pattern; both loops vectorise.
+        // Soft edges: coverage for the whole run first (a straight float
+        // loop that vectorises), then one 16-bit blend per byte.
         for run in [x0..s0, s1..x1] {
             if run.is_empty() {
                 continue;
             }
-            cover.clear();
-            cover.extend(run.clone().flat_map(|px| {
-                let dx = (px as f32 + 0.5 - x) * inv_hw;
+            cover.resize(run.len(), 0);
+            for (i, a) in cover.iter_mut().enumerate() {
+                let dx = ((run.start + i as u32) as f32 + 0.5 - x) * inv_hw;
                 let d = match shape {
                     ShapeKind::Ellipse => (dx * dx + dy * dy).sqrt(),
                     ShapeKind::Rect => dx.abs().max(dy.abs()),
                 };
-                [(((1.0 - d) / soft).clamp(0.0, 1.0) * k * 256.0) as u16; 3]
-            }));
+                *a = (((1.0 - d) / soft).clamp(0.0, 1.0) * k * 256.0) as u16;
+            }
             let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
-            for ((d, &a), &c) in bytes.iter_mut().zip(cover.iter()).zip(pattern.iter()) {
-                *d = ((u16::from(*d) * (256 - a)).wrapping_add(c * a) >> 8) as u8;
+            for ((px, &a), c) in bytes.chunks_exact_mut(3).zip(cover.iter()).zip(pattern.chunks_exact(3)) {
+                for i in 0..3 {
+                    px[i] = ((u16::from(px[i]) * (256 - a)).wrapping_add(c[i] * a) >> 8) as u8;
+                }
             }
         }
         let solid = solid as u16;
