@@ -116,7 +116,10 @@ pub fn encode_pipelined(
             }
             Ok(())
         })();
+        // Both ends the composer may be blocked on must close, or it would
+        // wait forever for a buffer after an encoder error or a cancel.
         drop(ready_rx);
+        drop(free_tx);
         let composed = composer.join().unwrap_or_else(|_| Err(RenderError::Encode("frame composer panicked".into())));
         encoded?;
         let compose = composed?;
@@ -241,5 +244,42 @@ impl VideoEncoder {
         std::io::Write::flush(&mut writer)?;
         writer.into_inner().map_err(|e| RenderError::Io(e.into_error()))?.sync_all()?;
         Ok(frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// An encoder error ends the render with that error, within a bound.
+    /// (Closing the free-buffer channel is what keeps a composer that already
+    /// used every buffer from waiting forever; that interleaving is a race
+    /// this test rarely hits, so it mainly checks that the error comes back.)
+    #[test]
+    fn an_encoder_error_ends_the_render_instead_of_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = dir.path().join("x.mp4");
+        std::thread::spawn(move || {
+            for _ in 0..30 {
+                let mut encoder = VideoEncoder::create(&out, 64, 48, 25, DEFAULT_BITRATE, AudioCodec::Opus).unwrap();
+                // Frames of another size than the encoder's: its first encode fails.
+                encoder.width = 66;
+                let cancel = AtomicBool::new(false);
+                let progress = |_: u32, _: u32| {};
+                let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+                let draw = |_: u32, frame: &mut [u8]| frame.fill(90);
+                let result = encode_pipelined(&mut encoder, 50, &draw, &ctl).map(|_| ()).map_err(|e| e.to_string());
+                if tx.send(result).is_err() {
+                    return;
+                }
+            }
+        });
+        for _ in 0..30 {
+            let result = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the render returned");
+            let e = result.expect_err("the encoder's error");
+            assert!(e.contains("66x48"), "{e}");
+        }
     }
 }

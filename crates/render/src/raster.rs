@@ -62,9 +62,12 @@ pub(crate) fn blit_photo(
         taps.iter().map(|t| (((t.i0 - src_lo) * 3) as u32, ((t.i1 - src_lo) * 3) as u32, t.w)).collect();
     let src = photo.as_raw();
     let stride = photo.width() as usize * 3;
-    let (y_lo, y_hi) = (by0.max(0) as usize, by1.max(0) as usize);
     let rows = frame.len() / row_bytes;
-    let band = &mut frame[y_lo.min(rows) * row_bytes..y_hi.min(rows) * row_bytes];
+    let (y_lo, y_hi) = ((by0.max(0) as usize).min(rows), (by1.max(0) as usize).min(rows));
+    if y_lo >= y_hi {
+        return; // off-screen, or degenerate (e.g. a tiny photo with a negative border)
+    }
+    let band = &mut frame[y_lo * row_bytes..y_hi * row_bytes];
     band.par_chunks_mut(row_bytes).enumerate().for_each_init(Vec::<u16>::new, |mix, (r, row)| {
         let y = (y_lo + r) as i32;
         let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];

@@ -12,8 +12,10 @@ pub struct I420 {
 }
 
 impl I420 {
-    /// A black frame. Sizes must be even (checked by the encoder and templates).
+    /// A black frame. 4:2:0 needs even sizes (templates and the encoder
+    /// check them before any frame is made).
     pub fn new(width: u32, height: u32) -> I420 {
+        assert!(width % 2 == 0 && height % 2 == 0, "I420 needs even sizes, not {width}x{height}");
         let (w, h) = (width as usize, height as usize);
         let mut data = vec![16u8; w * h + 2 * (w / 2) * (h / 2)];
         data[w * h..].fill(128);

@@ -288,18 +288,21 @@ impl Scene {
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
         let mut scene = Scene { w, h, duration, base: Vec::new(), layers };
-        let rest = scene.layers.split_off(dynamic);
-        let mut base = vec![0; (w * h * 3) as usize];
-        scene.draw(0.0, &mut base);
-        scene.base = base;
-        scene.layers = rest;
+        if dynamic > 0 {
+            // (With no static layer the base is black: `draw` clears instead, saving a frame of memory.)
+            let rest = scene.layers.split_off(dynamic);
+            let mut base = vec![0; (w * h * 3) as usize];
+            scene.draw(0.0, &mut base);
+            scene.base = base;
+            scene.layers = rest;
+        }
         Ok(scene)
     }
 
     fn draw(&self, t: f32, frame: &mut [u8]) {
         let (w, h) = (self.w, self.h);
         if self.base.is_empty() {
-            frame.fill(0); // composing the base itself
+            frame.fill(0); // composing the base itself, or no static layer (a black base)
         } else {
             frame.copy_from_slice(&self.base);
         }

@@ -116,6 +116,14 @@ impl Anim {
             Anim::Keys(keys) => keys.iter().map(|k| k.1).fold(f32::MIN, f32::max),
         }
     }
+
+    /// Smallest value it takes.
+    pub fn min(&self) -> f32 {
+        match self {
+            Anim::Const(v) => *v,
+            Anim::Keys(keys) => keys.iter().map(|k| k.1).fold(f32::MAX, f32::min),
+        }
+    }
 }
 
 /// `"#rrggbb"` or `"#rrggbbaa"`.
@@ -521,7 +529,7 @@ impl TemplateSpec {
         if !(self.duration >= 1.0 && self.duration <= 30.0) {
             return Err(format!("field `duration`: {} is outside 1..30 seconds", self.duration));
         }
-        check_layers(&self.layers, "layers")
+        check_layers(&self.layers, "layers", 0)
     }
 
     pub fn frames(&self) -> u32 {
@@ -545,35 +553,89 @@ impl TemplateSpec {
     }
 }
 
-/// Checks what the types cannot say, naming the field (`layers[2].scenes[1].duration`).
-fn check_layers(layers: &[Layer], path: &str) -> Result<(), String> {
+/// Most scenes in one sequence, and deepest nesting of sequences: each
+/// scene prepares its own images, so these bound a template's memory.
+const MAX_SCENES: usize = 64;
+const MAX_SCENE_DEPTH: usize = 3;
+
+/// `value` (every key of an animation) must lie in `lo..=hi`.
+fn within(field: &str, anim: &Anim, (lo, hi): (f32, f32)) -> Result<(), String> {
+    let (min, max) = (anim.min(), anim.max());
+    if min >= lo && max <= hi {
+        Ok(())
+    } else {
+        Err(format!("field `{field}`: values {min}..{max} are outside {lo}..{hi}"))
+    }
+}
+
+/// Checks what the types cannot say, naming the field (`layers[2].scenes[1].duration`):
+/// required pairs, and ranges that keep sizes, memory and arithmetic sane.
+fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String> {
     for (i, layer) in layers.iter().enumerate() {
         let here = format!("{path}[{i}]");
+        let at = |field: &str| format!("{here}.{field}");
         match layer {
             Layer::Text { slot: None, text: None, .. } => {
                 return Err(format!("field `{here}`: a text layer needs `slot` or `text`"));
             }
+            Layer::Text { size, x, y, .. } => {
+                within(&at("size"), &Anim::Const(*size), (0.005, 1.0))?;
+                within(&at("x"), &Anim::Const(*x), (-1.0, 2.0))?;
+                within(&at("y"), &Anim::Const(*y), (-1.0, 2.0))?;
+            }
             Layer::Particles { count, .. } if *count > 5000 => {
                 return Err(format!("field `{here}.count`: {count} is more than 5000"));
             }
+            Layer::Particles { size, area, .. } => {
+                within(&at("size"), &Anim::Const(*size), (0.0, 0.2))?;
+                area.iter().try_for_each(|v| within(&at("area"), &Anim::Const(*v), (-2.0, 3.0)))?;
+            }
+            Layer::Photo { area, zoom, pan_x, pan_y, border, blur, corner, .. } => {
+                area.iter().try_for_each(|v| within(&at("box"), &Anim::Const(*v), (-2.0, 3.0)))?;
+                if area[2] <= 0.0 || area[3] <= 0.0 {
+                    return Err(format!("field `{here}.box`: width and height must be above 0"));
+                }
+                // The photo is prefiltered at its largest zoom: 4× a full canvas is the memory bound.
+                within(&at("zoom"), zoom, (0.01, 4.0))?;
+                within(&at("pan_x"), pan_x, (-2.0, 2.0))?;
+                within(&at("pan_y"), pan_y, (-2.0, 2.0))?;
+                within(&at("border"), &Anim::Const(*border as f32), (0.0, 200.0))?;
+                within(&at("blur"), blur, (0.0, 200.0))?;
+                within(&at("corner"), &Anim::Const(*corner), (0.0, 0.5))?;
+            }
+            Layer::Backdrop { zoom, drift_x, drift_y, .. } => {
+                within(&at("zoom"), zoom, (0.5, 4.0))?;
+                within(&at("drift_x"), drift_x, (-1.0, 1.0))?;
+                within(&at("drift_y"), drift_y, (-1.0, 1.0))?;
+            }
+            Layer::Shape { spec, .. } => {
+                within(&at("x"), &spec.x, (-5.0, 5.0))?;
+                within(&at("y"), &spec.y, (-5.0, 5.0))?;
+                within(&at("w"), &spec.w, (0.0, 10.0))?;
+                within(&at("h"), &spec.h, (0.0, 10.0))?;
+            }
             Layer::Scenes { scenes } => {
-                if scenes.is_empty() {
-                    return Err(format!("field `{here}.scenes`: needs at least one scene"));
+                if scenes.is_empty() || scenes.len() > MAX_SCENES {
+                    return Err(format!("field `{here}.scenes`: needs 1 to {MAX_SCENES} scenes, not {}", scenes.len()));
+                }
+                if depth >= MAX_SCENE_DEPTH {
+                    return Err(format!("field `{here}`: scenes nest at most {MAX_SCENE_DEPTH} deep"));
                 }
                 for (j, scene) in scenes.iter().enumerate() {
                     let at = format!("{here}.scenes[{j}]");
                     if !(scene.duration > 0.0 && scene.duration <= 30.0) {
                         return Err(format!("field `{at}.duration`: {} is outside 0..30 seconds", scene.duration));
                     }
+                    // The first scene has no entrance, and a cut takes no time.
                     let secs = scene.transition.secs;
                     let room = scenes[j.saturating_sub(1)].duration.min(scene.duration);
-                    if !(0.0..=room).contains(&secs) {
+                    if j > 0 && scene.transition.kind != TransitionKind::Cut && !(0.0..=room).contains(&secs) {
                         return Err(format!(
                             "field `{at}.transition.secs`: {secs} must be between 0 and the shorter neighbouring \
                              scene ({room} s)"
                         ));
                     }
-                    check_layers(&scene.layers, &format!("{at}.layers"))?;
+                    check_layers(&scene.layers, &format!("{at}.layers"), depth + 1)?;
                 }
             }
             _ => {}

@@ -141,7 +141,23 @@ fn scene_transitions_go_from_one_scene_to_the_next() {
         TemplateSpec::parse(r#"{"id":"s","name":"s","duration":4,"layers":[{"type":"scenes","scenes":[]}]}"#, "s.json")
             .unwrap_err()
             .to_string();
-    assert!(e.contains("needs at least one scene"), "{e}");
+    assert!(e.contains("needs 1 to 64 scenes, not 0"), "{e}");
+    // Numbers that would need absurd memory or overflow arithmetic are refused, naming the field.
+    for (layer, field) in [
+        (r#"{"type":"photo","slot":0,"box":[0,0,1,1],"zoom":40}"#, "layers[0].zoom"),
+        (r#"{"type":"photo","slot":0,"box":[0,0,1,1],"border":-10}"#, "layers[0].border"),
+        (r#"{"type":"text","text":"x","size":50,"x":0.5,"y":0.5}"#, "layers[0].size"),
+        (r#"{"type":"text","text":"x","size":0.1,"x":-1e7,"y":0.5}"#, "layers[0].x"),
+        (r##"{"type":"shape","x":0.5,"y":0.5,"w":1e7,"h":1,"color":"#000000"}"##, "layers[0].w"),
+    ] {
+        let json = format!(r#"{{"id":"s","name":"s","duration":4,"layers":[{layer}]}}"#);
+        let e = TemplateSpec::parse(&json, "s.json").unwrap_err().to_string();
+        assert!(e.contains(&format!("field `{field}`")), "{e}");
+    }
+    // A first scene's transition is never played, so it is not checked against its length.
+    let first =
+        r#"{"id":"s","name":"s","duration":4,"layers":[{"type":"scenes","scenes":[{"duration":0.5,"layers":[]}]}]}"#;
+    TemplateSpec::parse(first, "s.json").unwrap();
 }
 
 /// Sensible framing: a portrait photo (3:4, and the tallest accepted 2:5)
