@@ -245,6 +245,18 @@ pub(crate) fn fill_rect(
     }
 }
 
+/// Blends the whole of `src` over `frame` (same size) with weight `a`
+/// (0..=256): one 16-bit multiply-add per byte, rows in parallel.
+pub(crate) fn blend_frames(frame: &mut [u8], src: &[u8], a: u16, row_bytes: usize) {
+    let a = a.min(256);
+    frame.par_chunks_mut(row_bytes).zip(src.par_chunks(row_bytes)).for_each(|(dst, src)| {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            // ≤ 255 × 256 in total, so the sum fits u16.
+            *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;
+        }
+    });
+}
+
 /// Blends `color` through `mask` (scaled by `alpha`) with its top-left at `(left, top)`.
 pub(crate) fn blend_mask(
     frame: &mut [u8],

@@ -2,6 +2,7 @@
 //! curves with contrast and saturation, and film grain. Each is prepared
 //! once (tables, masks) so a frame costs one pass of integer arithmetic.
 
+use super::rng::mix;
 use super::spec::GradeSpec;
 use crate::raster::smoothstep;
 use rayon::prelude::*;
@@ -139,13 +140,6 @@ pub(super) struct Grain {
 }
 
 const TILE: usize = 256;
-
-fn mix(mut x: u64) -> u64 {
-    // splitmix64's finaliser: a well-spread hash of a counter.
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
 
 impl Grain {
     pub(super) fn new(seed: u64) -> Grain {

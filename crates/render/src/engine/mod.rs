@@ -5,6 +5,7 @@
 mod grade;
 mod particles;
 mod photo;
+mod rng;
 mod scenes;
 pub mod spec;
 mod text_fx;

@@ -2,6 +2,7 @@
 //! function of time and a seeded random start, so any frame can be drawn
 //! alone (stills, parallel rendering) and renders are repeatable.
 
+use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
 
 struct Particle {
@@ -18,18 +19,6 @@ pub struct Particles {
     area: [f32; 4],
     color: Color,
     items: Vec<Particle>,
-}
-
-/// xorshift64*: small, fast, and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32) / (1u64 << 24) as f32
-    }
 }
 
 impl Particles {

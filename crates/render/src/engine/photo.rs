@@ -3,7 +3,7 @@
 
 use super::spec::{Anim, Span};
 use super::{contain, place};
-use crate::raster::{blit_photo, blit_photo_rotated, blurred_backdrop};
+use crate::raster::{blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -205,12 +205,7 @@ impl Backdrop {
     pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
         match self {
             Backdrop::Still(pixels) if k >= 1.0 => frame.copy_from_slice(pixels),
-            Backdrop::Still(pixels) => {
-                let a = (k * 256.0) as u32;
-                frame.par_iter_mut().zip(pixels.par_iter()).for_each(|(d, s)| {
-                    *d = ((u32::from(*d) * (256 - a) + u32::from(*s) * a) >> 8) as u8;
-                });
-            }
+            Backdrop::Still(pixels) => blend_frames(frame, pixels, (k * 256.0) as u16, w as usize * 3),
             Backdrop::Moving { image, zoom, drift_x, drift_y } => {
                 let z = zoom.at(t).max(0.01) * MARGIN;
                 let (dw, dh) = (w as f32 * z, h as f32 * z);

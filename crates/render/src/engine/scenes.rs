@@ -3,7 +3,7 @@
 
 use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
-use crate::raster::{blit_photo, smoothstep};
+use crate::raster::{blend_frames, blit_photo, smoothstep};
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -92,14 +92,7 @@ fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, 
     let row = w as usize * 3;
     match kind {
         TransitionKind::Cut => frame.copy_from_slice(incoming),
-        TransitionKind::Crossfade => {
-            let a = (p * 256.0) as u16;
-            frame.par_chunks_mut(row).zip(incoming.par_chunks(row)).for_each(|(dst, src)| {
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;
-                }
-            });
-        }
+        TransitionKind::Crossfade => blend_frames(frame, incoming, (p * 256.0) as u16, row),
         TransitionKind::Wipe => {
             // A soft edge 6 % of the width wide sweeps from off the left to off the right.
             let edge = w as f32 * 0.06;

@@ -7,6 +7,7 @@
 //! bubble paths, the caustic tile) are made once, a frame computes one row of
 //! surface heights and stamps the bubbles, and the rest is per-pixel arithmetic.
 
+use super::rng::Rng;
 use super::text_fx::{distance_to, Paint, Sprite};
 use std::f32::consts::TAU;
 use std::sync::OnceLock;
@@ -49,18 +50,6 @@ struct Bubble {
     phase: f32,
     wobble: f32,
     freq: f32,
-}
-
-/// xorshift64*: the same bubbles on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32) / (1u64 << 24) as f32
-    }
 }
 
 /// Caustic light: a 256×256 tile of soft bright lines along the edges of
