@@ -5,14 +5,12 @@
 //! OpenH264's log only after initialising (every render printed a
 //! rate-control warning to stderr).
 //!
-//! Each frame is cut into [`SLICES`] slices encoded on as many threads, with
-//! OpenH264's load balancing off: the slice borders never depend on timing,
-//! so the bitstream is byte-identical from run to run and machine to machine
-//! (tested). Measured on 2 cores: Run for Life encodes at 4.7 ms/frame with
-//! one slice and 2.4–3.3 with two.
-
-/// Slices per frame, each encoded by its own thread.
-pub const SLICES: u16 = 2;
+//! One encoder is one thread and one slice per frame: parallelism comes from
+//! encoding independent segments of a video side by side (see
+//! [`crate::encode::SEGMENTS`]), which scales better than slices, whose
+//! threads meet at every frame. Nothing depends on timing (OpenH264's load
+//! balancing is off), so the bitstream is byte-identical from run to run and
+//! machine to machine (tested).
 
 use crate::yuv::I420;
 use crate::RenderError;
@@ -20,7 +18,7 @@ use openh264::formats::YUVSource;
 use openh264_sys2::{
     videoFormatI420, videoFrameTypeI, videoFrameTypeIDR, DynamicAPI, ISVCEncoder, SEncParamExt, SFrameBSInfo,
     SSourcePicture, API, CAMERA_VIDEO_REAL_TIME, DEBLOCKING_IDC_0, ENCODER_OPTION_DATAFORMAT,
-    ENCODER_OPTION_TRACE_LEVEL, LOW_COMPLEXITY, RC_BITRATE_MODE, SM_FIXEDSLCNUM_SLICE, WELS_LOG_QUIET,
+    ENCODER_OPTION_TRACE_LEVEL, LOW_COMPLEXITY, RC_BITRATE_MODE, SM_SINGLE_SLICE, WELS_LOG_QUIET,
 };
 use std::os::raw::{c_int, c_void};
 
@@ -85,9 +83,9 @@ impl H264Encoder {
         params.bEnableFrameSkip = false;
         params.uiIntraPeriod = fps * 2;
         params.iComplexityMode = LOW_COMPLEXITY;
-        // Fixed slices, one thread each. Load balancing moves slice borders by
-        // measured timings, which would make the output vary from run to run.
-        params.iMultipleThreadIdc = SLICES;
+        // One thread. Load balancing moves slice borders by measured timings,
+        // which would make the output vary from run to run.
+        params.iMultipleThreadIdc = 1;
         params.bUseLoadBalancing = false;
         params.iLoopFilterDisableIdc = DEBLOCKING_IDC_0 as c_int;
         params.iSpatialLayerNum = 1;
@@ -98,8 +96,7 @@ impl H264Encoder {
         layer.fFrameRate = fps as f32;
         layer.iSpatialBitrate = bitrate as c_int;
         layer.iMaxSpatialBitrate = bitrate as c_int * 2;
-        layer.sSliceArgument.uiSliceMode = SM_FIXEDSLCNUM_SLICE;
-        layer.sSliceArgument.uiSliceNum = u32::from(SLICES);
+        layer.sSliceArgument.uiSliceMode = SM_SINGLE_SLICE;
         // SAFETY: `params` is fully initialised above.
         check("initialise", unsafe { (vtbl.InitializeExt.expect("vtable"))(this.encoder, &params) })?;
         let mut format: c_int = videoFormatI420 as c_int;
