@@ -1,10 +1,33 @@
 //! Pixel helpers shared by the renderers: fixed-point photo sampling, masks,
 //! rectangles, backdrops. Frames are packed RGB8 rows.
+//!
+//! Every drawing function takes `rows`, the band of frame rows it may touch:
+//! a frame is composed band by band (all layers over a few rows, then the
+//! next few) so the pixels stay in the CPU cache instead of every layer streaming
+//! the whole frame through memory. Drawing a frame band by band gives exactly
+//! the pixels of drawing it whole (`0..height`).
+
+use std::ops::Range;
 
 use crate::text::TextMask;
 use image::imageops::FilterType;
 use image::RgbImage;
-use rayon::prelude::*;
+
+/// The rows of `y0..y1` (any integers) inside both the band `rows` and the
+/// frame's `height`; `None` when that is empty.
+pub(crate) fn clip_rows(y0: i32, y1: i32, rows: &Range<u32>, height: u32) -> Option<Range<u32>> {
+    let lo = (y0.max(0) as u32).max(rows.start);
+    let hi = (y1.max(0) as u32).min(rows.end).min(height);
+    (lo < hi).then_some(lo..hi)
+}
+
+/// Calls `f(y, row)` for each frame row `y` in `ys`.
+pub(crate) fn for_rows(frame: &mut [u8], row_bytes: usize, ys: Range<u32>, mut f: impl FnMut(u32, &mut [u8])) {
+    let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
+    for (y, row) in ys.zip(band.chunks_exact_mut(row_bytes)) {
+        f(y, row);
+    }
+}
 
 pub(crate) fn smoothstep(p: f32) -> f32 {
     let p = p.clamp(0.0, 1.0);
@@ -14,7 +37,7 @@ pub(crate) fn smoothstep(p: f32) -> f32 {
 /// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
 /// position and size), with a `border`-pixel print border around it, at
 /// opacity `alpha` (0..=256, 256 = opaque).
-/// Bilinear in fixed point, rows in parallel, separable: each output row first
+/// Bilinear in fixed point, separable: each output row first
 /// blends its two source rows into a 16-bit row (a straight, vectorised loop),
 /// then takes two horizontal taps per pixel. Exact integer arithmetic, so the
 /// result is the same as blending the four taps at once.
@@ -25,6 +48,7 @@ pub(crate) fn blit_photo(
     (x0, y0, dw, dh): (f32, f32, f32, f32),
     border: i32,
     alpha: u32,
+    rows: &Range<u32>,
 ) {
     let alpha = alpha.min(256);
     if alpha == 0 {
@@ -42,9 +66,10 @@ pub(crate) fn blit_photo(
     let (bx1, by1) = ((x0 + dw).ceil() as i32 + border, (y0 + dh).ceil() as i32 + border);
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
     let xs = bx0.max(0)..bx1.min(fw as i32);
-    if xs.is_empty() || by1 <= 0 {
-        return; // entirely off-screen
-    }
+    let height = (frame.len() / row_bytes) as u32;
+    let Some(ys) = clip_rows(by0, by1, rows, height).filter(|_| !xs.is_empty()) else {
+        return; // off-screen or outside the band, or degenerate (e.g. a tiny photo with a negative border)
+    };
     // Per column, once per frame: source taps (None = border). Inside columns are contiguous.
     let taps: Vec<Option<Tap>> = xs.clone().map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw)).collect();
     let first = taps.iter().position(Option::is_some);
@@ -62,14 +87,9 @@ pub(crate) fn blit_photo(
         taps.iter().map(|t| (((t.i0 - src_lo) * 3) as u32, ((t.i1 - src_lo) * 3) as u32, t.w)).collect();
     let src = photo.as_raw();
     let stride = photo.width() as usize * 3;
-    let rows = frame.len() / row_bytes;
-    let (y_lo, y_hi) = ((by0.max(0) as usize).min(rows), (by1.max(0) as usize).min(rows));
-    if y_lo >= y_hi {
-        return; // off-screen, or degenerate (e.g. a tiny photo with a negative border)
-    }
-    let band = &mut frame[y_lo * row_bytes..y_hi * row_bytes];
-    band.par_chunks_mut(row_bytes).enumerate().for_each_init(Vec::<u16>::new, |mix, (r, row)| {
-        let y = (y_lo + r) as i32;
+    let mut mix = Vec::<u16>::new();
+    for_rows(frame, row_bytes, ys, |y, row| {
+        let y = y as i32;
         let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
         let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
             out.chunks_exact_mut(3).for_each(border_px);
@@ -117,6 +137,7 @@ pub(crate) fn blit_photo_rotated(
     (x0, y0, dw, dh): (f32, f32, f32, f32),
     border: i32,
     angle: f32,
+    rows: &Range<u32>,
 ) {
     let (cx, cy) = (x0 + dw / 2.0, y0 + dh / 2.0);
     let (sin, cos) = angle.sin_cos();
@@ -125,17 +146,16 @@ pub(crate) fn blit_photo_rotated(
     let ex = hw * cos.abs() + hh * sin.abs();
     let ey = hw * sin.abs() + hh * cos.abs();
     let (bx0, bx1) = ((cx - ex).floor().max(0.0) as u32, ((cx + ex).ceil().max(0.0) as u32).min(fw));
-    let (by0, by1) = ((cy - ey).floor().max(0.0) as u32, ((cy + ey).ceil().max(0.0) as u32).min(fh));
-    if bx0 >= bx1 || by0 >= by1 {
+    let Some(ys) = clip_rows((cy - ey).floor() as i32, (cy + ey).ceil() as i32, rows, fh) else { return };
+    if bx0 >= bx1 {
         return;
     }
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
     let (sx, sy) = (pw / dw, ph / dh);
     let src = photo.as_raw();
     let stride = photo.width() as usize * 3;
-    let rows = &mut frame[(by0 * fw * 3) as usize..(by1 * fw * 3) as usize];
-    rows.par_chunks_mut(fw as usize * 3).enumerate().for_each(|(r, row)| {
-        let py = (by0 + r as u32) as f32 + 0.5 - cy;
+    for_rows(frame, fw as usize * 3, ys, |y, row| {
+        let py = y as f32 + 0.5 - cy;
         for x in bx0..bx1 {
             let px = x as f32 + 0.5 - cx;
             // Into the unrotated rectangle's frame.
@@ -233,9 +253,11 @@ pub(crate) fn fill_rect(
     (x, y, rw, rh): (i32, i32, i32, i32),
     color: [u8; 3],
     alpha: f32,
+    rows: &Range<u32>,
 ) {
     let a = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
-    for yy in y.max(0)..(y + rh).min(h as i32) {
+    let Some(ys) = clip_rows(y, y.saturating_add(rh), rows, h) else { return };
+    for yy in ys.start as i32..ys.end as i32 {
         for xx in x.max(0)..(x + rw).min(w as i32) {
             let i = ((yy as u32 * w + xx as u32) * 3) as usize;
             for c in 0..3 {
@@ -245,16 +267,15 @@ pub(crate) fn fill_rect(
     }
 }
 
-/// Blends the whole of `src` over `frame` (same size) with weight `a`
-/// (0..=256): one 16-bit multiply-add per byte, rows in parallel.
-pub(crate) fn blend_frames(frame: &mut [u8], src: &[u8], a: u16, row_bytes: usize) {
+/// Blends `src` over `frame` (same size) with weight `a` (0..=256) in the
+/// band `rows`: one 16-bit multiply-add per byte.
+pub(crate) fn blend_frames(frame: &mut [u8], src: &[u8], a: u16, row_bytes: usize, rows: &Range<u32>) {
     let a = a.min(256);
-    frame.par_chunks_mut(row_bytes).zip(src.par_chunks(row_bytes)).for_each(|(dst, src)| {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            // ≤ 255 × 256 in total, so the sum fits u16.
-            *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;
-        }
-    });
+    let band = rows.start as usize * row_bytes..(rows.end as usize * row_bytes).min(frame.len());
+    for (d, &s) in frame[band.clone()].iter_mut().zip(&src[band]) {
+        // ≤ 255 × 256 in total, so the sum fits u16.
+        *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;
+    }
 }
 
 /// Blends `color` through `mask` (scaled by `alpha`) with its top-left at `(left, top)`.
@@ -264,11 +285,12 @@ pub(crate) fn blend_mask(
     mask: &TextMask,
     (left, top): (i32, i32),
     (color, alpha): ([u8; 3], f32),
+    rows: &Range<u32>,
 ) {
     let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
     for my in 0..mask.height as i32 {
         let y = top + my;
-        if y < 0 || y >= h as i32 {
+        if y < 0 || y >= h as i32 || !rows.contains(&(y as u32)) {
             continue;
         }
         for mx in 0..mask.width as i32 {
@@ -298,7 +320,15 @@ mod tests {
         let photo = RgbImage::from_fn(40, 40, |x, _| if x < 20 { image::Rgb([250; 3]) } else { image::Rgb([10; 3]) });
         let (w, h) = (100u32, 100u32);
         let mut frame = vec![128u8; (w * h * 3) as usize];
-        blit_photo_rotated(&mut frame, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 0, std::f32::consts::FRAC_PI_2);
+        blit_photo_rotated(
+            &mut frame,
+            (w, h),
+            &photo,
+            (30.0, 30.0, 40.0, 40.0),
+            0,
+            std::f32::consts::FRAC_PI_2,
+            &(0..h),
+        );
         let at = |x: u32, y: u32| frame[((y * w + x) * 3) as usize];
         assert!(at(50, 40) > 200, "top is bright: {}", at(50, 40));
         assert!(at(50, 60) < 50, "bottom is dark: {}", at(50, 60));
@@ -306,8 +336,8 @@ mod tests {
         // Zero rotation matches the straight blit.
         let mut a = vec![0u8; (w * h * 3) as usize];
         let mut b = a.clone();
-        blit_photo(&mut a, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 256);
-        blit_photo_rotated(&mut b, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 1e-6);
+        blit_photo(&mut a, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 256, &(0..h));
+        blit_photo_rotated(&mut b, (w, h), &photo, (30.0, 30.0, 40.0, 40.0), 2, 1e-6, &(0..h));
         let differ = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 2).count();
         assert!(differ < 40, "{differ} bytes differ");
     }

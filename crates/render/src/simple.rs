@@ -3,12 +3,12 @@
 //! caption, or an animated title card for text-only templates.
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, smoothstep};
+use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::imageops::FilterType;
 use image::RgbImage;
-use rayon::prelude::*;
+use std::ops::Range;
 use std::path::Path;
 
 pub const SIMPLE_FPS: u32 = 25;
@@ -110,13 +110,21 @@ impl Scene {
         }
     }
 
+    /// Draws frame `i` of `n` band by band (see [`crate::raster`]).
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
+        for y in (0..self.h).step_by(16) {
+            self.draw_rows(i, n, frame, &(y..(y + 16).min(self.h)));
+        }
+    }
+
+    fn draw_rows(&self, i: u32, n: u32, frame: &mut [u8], rows: &Range<u32>) {
         let t = i as f32 / SIMPLE_FPS as f32;
         let p = i as f32 / (n - 1).max(1) as f32;
         if self.title_card {
-            self.draw_gradient(t, frame);
+            self.draw_gradient(t, frame, rows);
         } else {
-            frame.copy_from_slice(&self.background);
+            let band = rows.start as usize * self.w as usize * 3..rows.end as usize * self.w as usize * 3;
+            frame[band.clone()].copy_from_slice(&self.background[band]);
         }
         if let Some((photo, rect)) = &self.photo {
             let zoom = 1.0 + (ZOOM_END - 1.0) * smoothstep(p);
@@ -125,7 +133,7 @@ impl Scene {
             let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
             let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
             let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
-            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER, 256);
+            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER, 256, rows);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -147,17 +155,18 @@ impl Scene {
                     (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad),
                     [0, 0, 0],
                     0.55 * appear,
+                    rows,
                 );
             }
             let shadow = (self.h.min(self.w) / 240).max(2) as i32;
             let (w, h) = (self.w, self.h);
-            blend_mask(frame, (w, h), mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear));
-            blend_mask(frame, (w, h), mask, (left, top), ([255, 255, 255], appear));
+            blend_mask(frame, (w, h), mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear), rows);
+            blend_mask(frame, (w, h), mask, (left, top), ([255, 255, 255], appear), rows);
         }
     }
 
     /// Slowly shifting two-colour gradient with drifting soft light spots.
-    fn draw_gradient(&self, t: f32, frame: &mut [u8]) {
+    fn draw_gradient(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
         let (w, h) = (self.w as usize, self.h as usize);
         let phase = t * 0.35;
         let top = [40.0 + 30.0 * phase.sin(), 30.0, 90.0 + 40.0 * (phase * 0.7).cos()];
@@ -170,7 +179,8 @@ impl Scene {
                 (x, y, h.min(w) as f32 * (0.12 + 0.04 * k))
             })
             .collect();
-        frame.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+        for_rows(frame, w * 3, rows.clone(), |y, row| {
+            let y = y as usize;
             let g = y as f32 / h as f32;
             let base = [0, 1, 2].map(|c| top[c] * (1.0 - g) + bottom[c] * g);
             for x in 0..w {

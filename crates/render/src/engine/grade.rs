@@ -6,17 +6,25 @@ use super::rng::mix;
 use super::spec::GradeSpec;
 use crate::raster::smoothstep;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
 /// per byte against a row of the colour pattern, so the loop vectorises.
-pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32) {
+pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32, rows: &Range<u32>) {
     let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
     let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take(w as usize * 3).collect();
-    frame.par_chunks_mut(w as usize * 3).for_each(|row| {
+    band(frame, w, rows).chunks_exact_mut(w as usize * 3).for_each(|row| {
         for (c, &add) in row.iter_mut().zip(&add) {
             *c = ((u16::from(*c) * (256 - a)).wrapping_add(add) >> 8) as u8;
         }
     });
+}
+
+/// The bytes of the band `rows` of a frame `w` pixels wide.
+fn band<'a>(frame: &'a mut [u8], w: u32, rows: &Range<u32>) -> &'a mut [u8] {
+    let row_bytes = w as usize * 3;
+    let end = (rows.end as usize * row_bytes).min(frame.len());
+    &mut frame[(rows.start as usize * row_bytes).min(end)..end]
 }
 
 /// Darkened corners: a gain per byte of the frame (stored as gain − 1, so
@@ -52,19 +60,22 @@ impl Vignette {
         Vignette { gain, spans }
     }
 
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32) {
+    pub(super) fn apply(&self, frame: &mut [u8], w: u32, rows: &Range<u32>) {
         let row_bytes = w as usize * 3;
         let darken = |bytes: &mut [u8], gains: &[u8]| {
             for (c, &g) in bytes.iter_mut().zip(gains) {
                 *c = ((u16::from(*c) * (u16::from(g) + 1)) >> 8) as u8; // ≤ 255 × 256 fits u16
             }
         };
-        frame.par_chunks_mut(row_bytes).zip(self.gain.par_chunks(row_bytes)).zip(self.spans.par_iter()).for_each(
-            |((row, gains), &(left, right))| {
+        let skip = rows.start as usize;
+        band(frame, w, rows)
+            .chunks_exact_mut(row_bytes)
+            .zip(self.gain.chunks_exact(row_bytes).skip(skip))
+            .zip(self.spans.iter().skip(skip))
+            .for_each(|((row, gains), &(left, right))| {
                 darken(&mut row[..left], &gains[..left]);
                 darken(&mut row[right..], &gains[right..]);
-            },
-        );
+            });
     }
 }
 
@@ -110,10 +121,10 @@ impl Grade {
     }
 
     /// Grades the frame, blended with the ungraded pixels by `k` (0..1).
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32, k: f32) {
+    pub(super) fn apply(&self, frame: &mut [u8], w: u32, k: f32, rows: &Range<u32>) {
         let a = (k.clamp(0.0, 1.0) * 256.0) as u32;
         let sat = self.saturation;
-        frame.par_chunks_mut(w as usize * 3).for_each(|row| {
+        band(frame, w, rows).chunks_exact_mut(w as usize * 3).for_each(|row| {
             for px in row.chunks_exact_mut(3) {
                 let mut rgb = [px[0], px[1], px[2]];
                 if sat != 256 {
@@ -154,12 +165,13 @@ impl Grain {
     }
 
     /// Adds grain of strength `amount` (0..1) for the frame at `t` seconds.
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32, t: f32, amount: f32) {
+    pub(super) fn apply(&self, frame: &mut [u8], w: u32, t: f32, amount: f32, rows: &Range<u32>) {
         let frame_no = (t * 1000.0).round() as u64;
         let r = mix(self.seed.wrapping_add(frame_no.wrapping_mul(0xD1B5_4A32_D192_ED03)));
         let (ox, oy) = ((r & 0xFF) as usize, ((r >> 8) & 0xFF) as usize);
         let gain = (amount.clamp(0.0, 1.0) * 512.0) as i32; // ±127 noise × gain / 256 → up to ±254
-        frame.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+        crate::raster::for_rows(frame, w as usize * 3, rows.clone(), |y, row| {
+            let y = y as usize;
             let tile_row = &self.tile[((y + oy) % TILE) * TILE..][..TILE];
             for (x, px) in row.chunks_exact_mut(3).enumerate() {
                 let n = (i32::from(tile_row[(x + ox) % TILE]) * gain) >> 8;
@@ -180,7 +192,7 @@ mod tests {
         let identity = Grade::new(&GradeSpec { contrast: 1.0, saturation: 1.0, ..GradeSpec::default() });
         let mut frame = vec![10u8, 128, 250, 60, 60, 60];
         let before = frame.clone();
-        identity.apply(&mut frame, 2, 1.0);
+        identity.apply(&mut frame, 2, 1.0, &(0..1));
         assert_eq!(frame, before, "the identity grade changes nothing");
 
         let lift = Grade::new(&GradeSpec {
@@ -190,19 +202,19 @@ mod tests {
             ..GradeSpec::default()
         });
         let mut black = vec![0u8; 3];
-        lift.apply(&mut black, 1, 1.0);
+        lift.apply(&mut black, 1, 1.0, &(0..1));
         assert_eq!(black, [40, 40, 40], "shadows lifted");
 
         let grey = Grade::new(&GradeSpec { contrast: 1.0, saturation: 0.0, ..GradeSpec::default() });
         let mut red = vec![200u8, 20, 20];
-        grey.apply(&mut red, 1, 1.0);
+        grey.apply(&mut red, 1, 1.0, &(0..1));
         assert!(red[0].abs_diff(red[1]) <= 1 && red[1].abs_diff(red[2]) <= 1, "greyscale: {red:?}");
 
         let punchy = Grade::new(&GradeSpec { contrast: 1.5, saturation: 1.0, ..GradeSpec::default() });
         let mut px = vec![100u8, 160, 128];
-        punchy.apply(&mut px, 1, 0.0);
+        punchy.apply(&mut px, 1, 0.0, &(0..1));
         assert_eq!(px, [100, 160, 128], "weight 0 leaves the frame alone");
-        punchy.apply(&mut px, 1, 1.0);
+        punchy.apply(&mut px, 1, 1.0, &(0..1));
         assert!(px[0] < 100 && px[1] > 160, "contrast spreads values: {px:?}");
     }
 
@@ -211,7 +223,7 @@ mod tests {
         let grain = Grain::new(5);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 64 * 48 * 3];
-            grain.apply(&mut frame, 64, t, 0.1);
+            grain.apply(&mut frame, 64, t, 0.1, &(0..48));
             frame
         };
         let (a, b) = (draw(0.0), draw(0.04));

@@ -4,6 +4,8 @@
 
 use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
+use crate::raster::clip_rows;
+use std::ops::Range;
 
 struct Particle {
     x: f32,
@@ -50,30 +52,35 @@ impl Particles {
 
     /// Draws every particle at time `t` (`since` seconds after the layer
     /// started) with overall opacity `k`.
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, since: f32, k: f32) {
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, since: f32, k: f32, rows: &Range<u32>) {
         let base_alpha = f32::from(self.color.0[3]) / 255.0 * k;
         match self.kind {
-            ParticleKind::Splash => return self.draw_splash(frame, (w, h), since, base_alpha),
-            ParticleKind::Confetti => return self.draw_confetti(frame, (w, h), t, base_alpha),
+            ParticleKind::Splash => return self.draw_splash(frame, (w, h), since, base_alpha, rows),
+            ParticleKind::Confetti => return self.draw_confetti(frame, (w, h), t, base_alpha, rows),
             _ => {}
         }
         for p in &self.items {
+            // Rows first (cheap, no sway): most particles miss a given band.
+            let [ax, ay, aw, ah] = self.area;
+            let y = (ay + ((p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3)))) * h as f32;
+            let r = (p.size * h as f32).max(0.75);
+            if y + r + 1.0 < rows.start as f32 || y - r - 1.0 >= rows.end as f32 {
+                continue;
+            }
             let sway = match self.kind {
                 ParticleKind::Snow | ParticleKind::Petals => 0.02 * (t * 1.7 + p.phase).sin(),
                 ParticleKind::Bubbles => 0.008 * (t * 3.1 + p.phase).sin(),
                 _ => 0.0,
             };
             // Paths wrap inside the area; velocities are in canvas fractions.
-            let [ax, ay, aw, ah] = self.area;
             let x = (ax + ((p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3)))) * w as f32;
-            let y = (ay + ((p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3)))) * h as f32;
             let flicker = match self.kind {
                 ParticleKind::Sparks => 0.55 + 0.45 * (t * 14.0 + p.phase).sin(),
                 ParticleKind::Dust => 0.6,
                 _ => 1.0,
             };
-            let r = (p.size * h as f32).max(0.75);
-            soft_dot(frame, (w, h), (x, y), r, self.color, base_alpha * flicker, self.kind == ParticleKind::Bubbles);
+            let ring = self.kind == ParticleKind::Bubbles;
+            soft_dot(frame, (w, h), (x, y), r, self.color, base_alpha * flicker, ring, rows);
         }
     }
 }
@@ -82,7 +89,7 @@ impl Particles {
     /// Droplets thrown up from the bottom centre of the area when the layer
     /// starts, falling back under gravity (1.6 canvas heights/s²); each
     /// vanishes once it drops below where it started.
-    fn draw_splash(&self, frame: &mut [u8], (w, h): (u32, u32), since: f32, alpha: f32) {
+    fn draw_splash(&self, frame: &mut [u8], (w, h): (u32, u32), since: f32, alpha: f32, rows: &Range<u32>) {
         const GRAVITY: f32 = 1.6;
         let [ax, ay, aw, ah] = self.area;
         let (ox, oy) = (ax + aw / 2.0, ay + ah);
@@ -99,13 +106,13 @@ impl Particles {
             let x = (ox + (p.x - 0.5) * aw * 0.5 + p.vx * t) * w as f32;
             let y = (oy + lift * ah.max(0.05) / 0.35) * h as f32;
             let r = (p.size * h as f32).max(0.75);
-            soft_dot(frame, (w, h), (x, y), r, self.color, alpha, false);
+            soft_dot(frame, (w, h), (x, y), r, self.color, alpha, false, rows);
         }
     }
 
     /// Paper bits falling and tumbling: rectangles whose height follows the
     /// cosine of their spin (a flip seen edge-on), in a festive palette.
-    fn draw_confetti(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, alpha: f32) {
+    fn draw_confetti(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, alpha: f32, rows: &Range<u32>) {
         const PALETTE: [[u8; 3]; 5] = [[255, 77, 109], [255, 209, 61], [72, 219, 140], [66, 165, 245], [186, 104, 200]];
         let [ax, ay, aw, ah] = self.area;
         for (i, p) in self.items.iter().enumerate() {
@@ -116,16 +123,24 @@ impl Particles {
             let flip = (t * (4.0 + p.phase) + p.phase).cos().abs().max(0.15);
             let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
             let c = Color([color[0], color[1], color[2], 255]);
-            fill_box(frame, (w, h), (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6), c, alpha);
+            let rect = (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
+            fill_box(frame, (w, h), rect, c, alpha, rows);
         }
     }
 }
 
 /// An axis-aligned box with 1-pixel antialiased edges.
-fn fill_box(frame: &mut [u8], (w, h): (u32, u32), (x, y, bw, bh): (f32, f32, f32, f32), color: Color, alpha: f32) {
+fn fill_box(
+    frame: &mut [u8],
+    (w, h): (u32, u32),
+    (x, y, bw, bh): (f32, f32, f32, f32),
+    color: Color,
+    alpha: f32,
+    rows: &Range<u32>,
+) {
     let (x0, x1) = (x.floor().max(0.0) as u32, ((x + bw).ceil().max(0.0) as u32).min(w));
-    let (y0, y1) = (y.floor().max(0.0) as u32, ((y + bh).ceil().max(0.0) as u32).min(h));
-    for py in y0..y1 {
+    let Some(ys) = clip_rows(y.floor() as i32, (y + bh).ceil() as i32, rows, h) else { return };
+    for py in ys {
         let cy = ((py as f32 + 1.0).min(y + bh) - (py as f32).max(y)).clamp(0.0, 1.0);
         for px in x0..x1 {
             let cx = ((px as f32 + 1.0).min(x + bw) - (px as f32).max(x)).clamp(0.0, 1.0);
@@ -152,10 +167,22 @@ fn dot_falloff(d: f32) -> f32 {
 }
 
 /// A disc with a soft edge; bubbles are rings.
-fn soft_dot(frame: &mut [u8], (w, h): (u32, u32), (x, y): (f32, f32), r: f32, color: Color, alpha: f32, ring: bool) {
+#[allow(clippy::too_many_arguments)]
+fn soft_dot(
+    frame: &mut [u8],
+    (w, h): (u32, u32),
+    (x, y): (f32, f32),
+    r: f32,
+    color: Color,
+    alpha: f32,
+    ring: bool,
+    rows: &Range<u32>,
+) {
     let (x0, x1) = ((x - r - 1.0).max(0.0) as u32, ((x + r + 1.0).max(0.0) as u32).min(w));
+    // (Truncation towards zero, as the row range always was.)
     let (y0, y1) = ((y - r - 1.0).max(0.0) as u32, ((y + r + 1.0).max(0.0) as u32).min(h));
-    for py in y0..y1 {
+    let Some(ys) = clip_rows(y0 as i32, y1 as i32, rows, h) else { return };
+    for py in ys {
         for px in x0..x1 {
             let d = ((px as f32 + 0.5 - x).powi(2) + (py as f32 + 0.5 - y).powi(2)).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(d) };
@@ -180,7 +207,7 @@ mod tests {
         let (w, h) = (200u32, 200u32);
         let mut frame = vec![0u8; (w * h * 3) as usize];
         let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, [0.2, 0.2, 0.6, 0.6]);
-        p.draw(&mut frame, (w, h), t, since, 1.0);
+        p.draw(&mut frame, (w, h), t, since, 1.0, &(0..h));
         frame.iter().filter(|&&b| b > 40).count()
     }
 
@@ -208,7 +235,7 @@ mod tests {
         let draw = |t: f32| {
             let mut frame = vec![0u8; (w * h * 3) as usize];
             Particles::new(ParticleKind::Confetti, 80, 9, Color([255, 255, 255, 255]), 0.01, [0.0, 0.0, 1.0, 1.0])
-                .draw(&mut frame, (w, h), t, t, 1.0);
+                .draw(&mut frame, (w, h), t, t, 1.0, &(0..h));
             frame
         };
         let (a, b) = (draw(1.0), draw(1.2));

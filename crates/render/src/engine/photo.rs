@@ -7,6 +7,7 @@ use crate::raster::{blend_frames, blit_photo, blit_photo_rotated, blurred_backdr
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// What a photo layer's spec says, borrowed.
 pub(super) struct PhotoSpec<'a> {
@@ -83,7 +84,7 @@ impl PhotoLayer {
     }
 
     /// Draws the photo at `t` with opacity `k`.
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32, rows: &Range<u32>) {
         let placed = self.placed(t, (w, h));
         let level = level_for(self.blur.at(t)).min((self.levels.len() - 1) as f32);
         let (lo, frac) = (level.floor() as usize, level.fract());
@@ -91,17 +92,18 @@ impl PhotoLayer {
         if angle.abs() >= 1e-4 {
             // Turning: no corners, the nearest defocus level.
             let level = &self.levels[(level.round() as usize).min(self.levels.len() - 1)];
-            blit_photo_rotated(frame, (w, h), level, placed, self.border, angle);
+            blit_photo_rotated(frame, (w, h), level, placed, self.border, angle, rows);
             return;
         }
         let b = self.border as f32;
         let outer = (placed.0 - b, placed.1 - b, placed.2 + 2.0 * b, placed.3 + 2.0 * b);
         let radius = self.corner * outer.2.min(outer.3);
-        let saved = Corners::save(frame, (w, h), outer, radius);
+        let saved = Corners::save(frame, (w, h), outer, radius, rows);
         let alpha = (k.clamp(0.0, 1.0) * 256.0) as u32;
-        blit_photo(frame, (w, h), &self.levels[lo], placed, self.border, alpha);
+        blit_photo(frame, (w, h), &self.levels[lo], placed, self.border, alpha, rows);
         if frac > 0.01 && lo + 1 < self.levels.len() {
-            blit_photo(frame, (w, h), &self.levels[lo + 1], placed, self.border, (frac * alpha as f32) as u32);
+            let sharper = (frac * alpha as f32) as u32;
+            blit_photo(frame, (w, h), &self.levels[lo + 1], placed, self.border, sharper, rows);
         }
         saved.restore_outside(frame, (w, h));
     }
@@ -120,7 +122,8 @@ struct Corners {
 type CornerBox = ((u32, u32, u32, u32), Vec<u8>);
 
 impl Corners {
-    fn save(frame: &[u8], (w, h): (u32, u32), rect: (f32, f32, f32, f32), radius: f32) -> Corners {
+    /// Saves the corner squares' pixels within the band `rows`.
+    fn save(frame: &[u8], (w, h): (u32, u32), rect: (f32, f32, f32, f32), radius: f32, rows: &Range<u32>) -> Corners {
         let mut boxes = Vec::new();
         if radius >= 1.0 {
             let (x0, y0, rw, rh) = rect;
@@ -129,6 +132,7 @@ impl Corners {
             {
                 let bx = (cx.floor().max(0.0) as u32, (cx + radius).ceil().clamp(0.0, w as f32) as u32);
                 let by = (cy.floor().max(0.0) as u32, (cy + radius).ceil().clamp(0.0, h as f32) as u32);
+                let by = (by.0.max(rows.start), by.1.min(rows.end));
                 if bx.0 >= bx.1 || by.0 >= by.1 {
                     continue;
                 }
@@ -202,16 +206,21 @@ impl Backdrop {
         matches!(self, Backdrop::Still(_))
     }
 
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32) {
+    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32, rows: &Range<u32>) {
+        let row_bytes = w as usize * 3;
         match self {
-            Backdrop::Still(pixels) if k >= 1.0 => frame.copy_from_slice(pixels),
-            Backdrop::Still(pixels) => blend_frames(frame, pixels, (k * 256.0) as u16, w as usize * 3),
+            Backdrop::Still(pixels) if k >= 1.0 => {
+                let band = rows.start as usize * row_bytes..(rows.end.min(h) as usize * row_bytes);
+                frame[band.clone()].copy_from_slice(&pixels[band]);
+            }
+            Backdrop::Still(pixels) => blend_frames(frame, pixels, (k * 256.0) as u16, row_bytes, rows),
             Backdrop::Moving { image, zoom, drift_x, drift_y } => {
                 let z = zoom.at(t).max(0.01) * MARGIN;
                 let (dw, dh) = (w as f32 * z, h as f32 * z);
                 let cx = w as f32 / 2.0 + drift_x.at(t) * w as f32;
                 let cy = h as f32 / 2.0 + drift_y.at(t) * h as f32;
-                blit_photo(frame, (w, h), image, (cx - dw / 2.0, cy - dh / 2.0, dw, dh), 0, (k * 256.0) as u32);
+                let rect = (cx - dw / 2.0, cy - dh / 2.0, dw, dh);
+                blit_photo(frame, (w, h), image, rect, 0, (k * 256.0) as u32, rows);
             }
         }
     }
@@ -257,7 +266,7 @@ mod tests {
         let l = layer(Anim::Keys(vec![(0.0, 12.0), (1.0, 0.0)]), 0.0);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 100 * 100 * 3];
-            l.draw(&mut frame, (100, 100), t, 1.0);
+            l.draw(&mut frame, (100, 100), t, 1.0, &(0..100));
             contrast(&frame)
         };
         let (blurred, half, sharp) = (draw(0.0), draw(0.5), draw(1.0));
@@ -269,7 +278,7 @@ mod tests {
     fn corners_round_the_photo_and_keep_what_was_under_them() {
         let l = layer(Anim::Const(0.0), 0.5);
         let mut frame = vec![77u8; 100 * 100 * 3];
-        l.draw(&mut frame, (100, 100), 0.0, 1.0);
+        l.draw(&mut frame, (100, 100), 0.0, 1.0, &(0..100));
         let at = |x: usize, y: usize| frame[(y * 100 + x) * 3];
         assert_eq!(at(1, 1), 77, "outside the circle the background stays");
         assert_eq!(at(98, 98), 77);
@@ -288,7 +297,7 @@ mod tests {
         assert!(!moving.is_still());
         let draw = |t: f32| {
             let mut frame = vec![0u8; 64 * 36 * 3];
-            moving.draw(&mut frame, (64, 36), t, 1.0);
+            moving.draw(&mut frame, (64, 36), t, 1.0, &(0..36));
             frame
         };
         let (a, b) = (draw(0.0), draw(2.0));

@@ -5,7 +5,7 @@ use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
 use crate::raster::{blend_frames, blit_photo, smoothstep};
 use image::RgbImage;
-use rayon::prelude::*;
+use std::ops::Range;
 
 /// When one scene is on screen, in the sequence's time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,35 +69,70 @@ impl Sequence {
         Sequence { scenes, timing }
     }
 
-    /// Draws the sequence at time `t`, replacing the frame.
-    pub fn draw(&self, t: f32, frame: &mut [u8]) {
-        let Some(i) = visible(&self.timing, t) else { return };
+    /// The scene shown at `t` and, during its entrance, the one it replaces.
+    fn at(&self, t: f32) -> Option<(usize, bool)> {
+        let i = visible(&self.timing, t)?;
+        let at = self.timing[i];
+        Some((i, i > 0 && t < at.appear + at.entrance_secs))
+    }
+
+    /// Whether the frame at `t` must be drawn whole (a zoom transition
+    /// samples the outgoing frame far from the rows it draws).
+    pub fn needs_whole_frame(&self, t: f32) -> bool {
+        let Some((i, entering)) = self.at(t) else { return false };
+        let local = |j: usize| t - self.timing[j].appear;
+        (entering
+            && (self.timing[i].entrance == TransitionKind::Zoom || self.scenes[i - 1].needs_whole_frame(local(i - 1))))
+            || self.scenes[i].needs_whole_frame(local(i))
+    }
+
+    /// Draws the rows `rows` of the sequence at time `t`, replacing them.
+    pub fn draw(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
+        let Some((i, entering)) = self.at(t) else { return };
         let (scene, at) = (&self.scenes[i], self.timing[i]);
-        let entering = i > 0 && t < at.appear + at.entrance_secs;
         if !entering {
-            scene.draw(t - at.appear, frame);
+            scene.draw_rows(t - at.appear, frame, rows);
             return;
         }
         let p = smoothstep((t - at.appear) / at.entrance_secs.max(1e-3));
         let (before, before_at) = (&self.scenes[i - 1], self.timing[i - 1]);
-        let mut incoming = vec![0u8; frame.len()];
-        before.draw(t - before_at.appear, frame);
-        scene.draw(t - at.appear, &mut incoming);
-        combine(at.entrance, p, frame, &incoming, (scene.w, scene.h));
+        before.draw_rows(t - before_at.appear, frame, rows);
+        with_scratch(frame.len(), |incoming| {
+            scene.draw_rows(t - at.appear, incoming, rows);
+            combine(at.entrance, p, frame, incoming, (scene.w, scene.h), rows);
+        });
     }
 }
 
-/// Puts the transition at progress `p` (0 = all `frame`, 1 = all `incoming`) into `frame`.
-fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, h): (u32, u32)) {
+/// Runs `f` with a frame-sized scratch buffer, reused by later frames on
+/// this thread (one per nesting level; the contents are stale).
+fn with_scratch(len: usize, f: impl FnOnce(&mut [u8])) {
+    thread_local! {
+        static POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut buffer = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    buffer.resize(len, 0);
+    f(&mut buffer);
+    // Keep buffers of up to 1080p for the next frame; larger ones go.
+    if len <= 1920 * 1080 * 3 {
+        POOL.with(|p| p.borrow_mut().push(buffer));
+    }
+}
+
+/// Puts the transition at progress `p` (0 = all `frame`, 1 = all `incoming`)
+/// into the rows `rows` of `frame` (a zoom needs them all: it samples the
+/// outgoing frame anywhere).
+fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, h): (u32, u32), rows: &Range<u32>) {
     let row = w as usize * 3;
+    let band = rows.start as usize * row..rows.end as usize * row;
     match kind {
-        TransitionKind::Cut => frame.copy_from_slice(incoming),
-        TransitionKind::Crossfade => blend_frames(frame, incoming, (p * 256.0) as u16, row),
+        TransitionKind::Cut => frame[band.clone()].copy_from_slice(&incoming[band]),
+        TransitionKind::Crossfade => blend_frames(frame, incoming, (p * 256.0) as u16, row, rows),
         TransitionKind::Wipe => {
             // A soft edge 6 % of the width wide sweeps from off the left to off the right.
             let edge = w as f32 * 0.06;
             let front = p * (w as f32 + edge);
-            frame.par_chunks_mut(row).zip(incoming.par_chunks(row)).for_each(|(dst, src)| {
+            frame[band.clone()].chunks_exact_mut(row).zip(incoming[band].chunks_exact(row)).for_each(|(dst, src)| {
                 for (x, (d, s)) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)).enumerate() {
                     let a = (smoothstep((front - x as f32) / edge) * 256.0) as u32;
                     for c in 0..3 {
@@ -108,7 +143,7 @@ fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, 
         }
         TransitionKind::Slide => {
             let shift = ((p * w as f32).round() as usize).min(w as usize) * 3;
-            frame.par_chunks_mut(row).zip(incoming.par_chunks(row)).for_each(|(dst, src)| {
+            frame[band.clone()].chunks_exact_mut(row).zip(incoming[band].chunks_exact(row)).for_each(|(dst, src)| {
                 dst.copy_within(shift.., 0);
                 dst[row - shift..].copy_from_slice(&src[..shift]);
             });
@@ -116,11 +151,11 @@ fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, 
         TransitionKind::Zoom => {
             // The outgoing frame scales up about the centre (×1 → ×1.8) while fading out.
             let outgoing = RgbImage::from_raw(w, h, frame.to_vec()).expect("frame has the canvas size");
-            frame.copy_from_slice(incoming);
+            frame[band.clone()].copy_from_slice(&incoming[band]);
             let z = 1.0 + 0.8 * p;
             let (dw, dh) = (w as f32 * z, h as f32 * z);
             let rect = ((w as f32 - dw) / 2.0, (h as f32 - dh) / 2.0, dw, dh);
-            blit_photo(frame, (w, h), &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32);
+            blit_photo(frame, (w, h), &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32, rows);
         }
     }
 }
@@ -156,7 +191,7 @@ mod tests {
         for kind in [TransitionKind::Crossfade, TransitionKind::Wipe, TransitionKind::Slide, TransitionKind::Zoom] {
             let at = |p: f32| {
                 let mut frame = old.clone();
-                combine(kind, p, &mut frame, &new, (w, h));
+                combine(kind, p, &mut frame, &new, (w, h), &(0..h));
                 mean(&frame)
             };
             let (start, mid, end) = (at(0.0), at(0.5), at(1.0));
@@ -169,7 +204,7 @@ mod tests {
         for y in 0..h as usize {
             marked[(y * w as usize + 40) * 3] = 255;
         }
-        combine(TransitionKind::Slide, 0.25, &mut marked, &new, (w, h));
+        combine(TransitionKind::Slide, 0.25, &mut marked, &new, (w, h), &(0..h));
         assert_eq!(marked[(40 - 16) * 3], 255, "the old frame moved a quarter width left");
         assert_eq!(marked[(63) * 3], 220, "the new frame enters on the right");
     }

@@ -180,3 +180,26 @@ fn portrait_photos_never_lose_their_top_third() {
         }
     }
 }
+
+/// Composing band by band gives exactly the pixels of composing the whole
+/// frame in one pass, for every layer kind the built-in templates use
+/// (transitions included, and text mid-reveal), at many moments.
+#[test]
+fn bands_compose_exactly_like_whole_frames() {
+    let r = TemplateRenderer::builtin();
+    for id in [RUN, SEASONS, "392747428568649728", "394875727173492739"] {
+        let spec = r.spec(id).unwrap();
+        let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
+        let len = (spec.width * spec.height * 3) as usize;
+        let mut banded = 0;
+        for step in 0..(spec.duration * 4.0) as u32 {
+            let t = step as f32 * 0.25 + 0.13;
+            let (mut whole, mut bands) = (vec![1u8; len], vec![2u8; len]);
+            scene.draw_rows(t, &mut whole, &(0..spec.height));
+            scene.draw(t, &mut bands);
+            banded += usize::from(!scene.needs_whole_frame(t));
+            assert!(whole == bands, "template {id} at {t} s: bands differ from the whole frame");
+        }
+        assert!(banded > 0, "template {id} was drawn in bands at some moment");
+    }
+}

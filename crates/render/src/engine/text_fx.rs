@@ -9,9 +9,9 @@
 
 use super::spec::{Color, Outline, Reveal, TextFill};
 use super::water::Water;
-use crate::raster::{fill_rect, smoothstep};
+use crate::raster::{clip_rows, fill_rect, for_rows, smoothstep};
 use crate::text::render_text;
-use rayon::prelude::*;
+use std::ops::Range;
 
 /// How a text layer looks and moves (the text layer's fields, resolved).
 pub(crate) struct TextStyle {
@@ -211,7 +211,7 @@ impl TextLayer {
     }
 
     /// Draws the layer `local` seconds after its start, at opacity `k`.
-    pub(crate) fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), local: f32, k: f32) {
+    pub(crate) fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), local: f32, k: f32, rows: &Range<u32>) {
         let s = &self.style;
         let secs = s.reveal_secs.max(0.01);
         let p = smoothstep(local / secs);
@@ -254,7 +254,7 @@ impl TextLayer {
             let pad = (h as f32 * 0.02) as i32;
             let a = alpha * grow * f32::from(plate.0[3]) / 255.0;
             let rect = (left - 2 * pad, top - pad, visible_w as i32 + 4 * pad, self.height as i32 + 2 * pad);
-            fill_rect(frame, w, h, rect, rgb(plate), a);
+            fill_rect(frame, w, h, rect, rgb(plate), a, rows);
         }
         // Wipes clip at a column of text space, growing over the padded width.
         let pad = -self.whole.x;
@@ -264,7 +264,7 @@ impl TextLayer {
             _ => i32::MAX,
         };
         let sprites = per_glyph.unwrap_or_else(|| vec![(&self.whole, 1.0)]);
-        let mut canvas = Canvas { frame, w, h };
+        let mut canvas = Canvas { frame, w, h, rows: rows.clone() };
         let shadow_at = (left + self.shadow, top + self.shadow);
         for &(g, scale) in &sprites {
             let mask = g.solid.as_ref().unwrap_or(&g.fill);
@@ -300,11 +300,12 @@ impl TextLayer {
     }
 }
 
-/// The frame being drawn on.
+/// The frame being drawn on, and the band of rows to draw.
 struct Canvas<'a> {
     frame: &'a mut [u8],
     w: u32,
     h: u32,
+    rows: Range<u32>,
 }
 
 impl Canvas<'_> {
@@ -343,14 +344,12 @@ impl Canvas<'_> {
         let kk = (k.clamp(0.0, 1.0) * 256.0) as u32;
         let (fx0, fy0) = ((ox + sx).max(0), (oy + sy).max(0));
         let fx1 = (ox + sx + (sw as i32).min(clip.saturating_sub(sx))).min(self.w as i32);
-        let fy1 = (oy + sy + sh as i32).min(self.h as i32);
-        if kk == 0 || fx0 >= fx1 || fy0 >= fy1 {
+        let Some(ys) = clip_rows(fy0, oy + sy + sh as i32, &self.rows, self.h) else { return };
+        if kk == 0 || fx0 >= fx1 {
             return;
         }
-        let row_bytes = self.w as usize * 3;
-        let band = &mut self.frame[fy0 as usize * row_bytes..fy1 as usize * row_bytes];
-        let draw_row = |(r, row): (usize, &mut [u8])| {
-            let ty = fy0 + r as i32 - oy;
+        for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
+            let ty = y as i32 - oy;
             let src = &mask[(ty - sy) as usize * sw as usize..][..sw as usize];
             for fx in fx0..fx1 {
                 let tx = fx - ox;
@@ -365,12 +364,7 @@ impl Canvas<'_> {
                     px[i] = ((u32::from(px[i]) * (255 - a) + u32::from(c[i]) * a) / 255) as u8;
                 }
             }
-        };
-        if (fx1 - fx0) * (fy1 - fy0) > 1 << 14 {
-            band.par_chunks_mut(row_bytes).enumerate().for_each(draw_row);
-        } else {
-            band.chunks_mut(row_bytes).enumerate().for_each(draw_row);
-        }
+        });
     }
 
     /// Scaled about the sprite's centre, bilinear (pop reveals; sprites are one glyph).
@@ -381,8 +375,9 @@ impl Canvas<'_> {
         let (hw, hh) = (g.w as f32 * scale / 2.0, g.h as f32 * scale / 2.0);
         let fx0 = ((fcx - hw).floor() as i32).max(0);
         let fx1 = ((fcx + hw).ceil() as i32).min(self.w as i32);
-        let fy0 = ((fcy - hh).floor() as i32).max(0);
-        let fy1 = ((fcy + hh).ceil() as i32).min(self.h as i32);
+        let Some(ys) = clip_rows((fcy - hh).floor() as i32, (fcy + hh).ceil() as i32, &self.rows, self.h) else {
+            return;
+        };
         let (sw, sh) = (g.w as i32, g.h as i32);
         let tap = |x: i32, y: i32| -> f32 {
             if x < 0 || y < 0 || x >= sw || y >= sh {
@@ -391,7 +386,7 @@ impl Canvas<'_> {
                 f32::from(mask[(y * sw + x) as usize])
             }
         };
-        for fy in fy0..fy1 {
+        for fy in ys {
             let v = (fy as f32 + 0.5 - fcy) / scale + g.h as f32 / 2.0 - 0.5;
             let (y0, wy) = (v.floor() as i32, v - v.floor());
             for fx in fx0..fx1 {
@@ -438,7 +433,7 @@ mod tests {
 
     fn frame(layer: &TextLayer, local: f32) -> Vec<u8> {
         let mut f = vec![0u8; (W * H * 3) as usize];
-        layer.draw(&mut f, (W, H), local, 1.0);
+        layer.draw(&mut f, (W, H), local, 1.0, &(0..H));
         f
     }
 
@@ -611,7 +606,7 @@ mod tests {
                         s.outline = Some(Outline { color: Color([0, 0, 0, 255]), width: 9.0 });
                         s.fill = fill;
                         let mut f = vec![0u8; 16 * 16 * 3];
-                        TextLayer::new(text, s, (16, 16)).draw(&mut f, (16, 16), 0.3, 1.0);
+                        TextLayer::new(text, s, (16, 16)).draw(&mut f, (16, 16), 0.3, 1.0, &(0..16));
                     }
                 }
             }
