@@ -3,10 +3,9 @@
 //! caption, or an animated title card for text-only templates.
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, smoothstep};
+use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
-use image::imageops::FilterType;
 use image::RgbImage;
 use std::ops::Range;
 use std::path::Path;
@@ -90,7 +89,7 @@ impl Scene {
                 let rect = photo_rect(w, h, img.width(), img.height());
                 let big_w = (rect.2 as f32 * ZOOM_END).ceil() as u32;
                 let big_h = (rect.3 as f32 * ZOOM_END).ceil() as u32;
-                let photo = image::imageops::resize(img, big_w, big_h, FilterType::Lanczos3);
+                let photo = resize_photo(img, big_w, big_h);
                 let caption =
                     (!text.is_empty()).then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
                 Scene {

@@ -219,13 +219,14 @@ impl Scene {
         let image = |slot: usize| {
             job.images.get(slot).ok_or_else(|| RenderError::Input(format!("template {template} needs image {slot}")))
         };
-        let mut layers = Vec::with_capacity(stack.len());
-        for layer in stack {
-            layers.push(match layer {
+        // Layers are prepared side by side (resampling, blurring and text
+        // shaping are the slow part of a render's start), kept in order.
+        let prepare = |layer: &Layer| -> Result<Option<Prepared>, RenderError> {
+            Ok(Some(match layer {
                 Layer::Scenes { scenes } => {
                     let timing = scenes::timing(scenes);
                     let built = scenes
-                        .iter()
+                        .par_iter()
                         .zip(&timing)
                         .map(|(scene, at)| Scene::build(&scene.layers, (w, h), at.shown(), job, template))
                         .collect::<Result<Vec<_>, _>>()?;
@@ -266,7 +267,7 @@ impl Scene {
                     reveal_secs,
                     span,
                 } => {
-                    let Some(content) = text_for(*slot, text, format, job) else { continue };
+                    let Some(content) = text_for(*slot, text, format, job) else { return Ok(None) };
                     let style = text_fx::TextStyle {
                         size: *size,
                         x: *x,
@@ -292,8 +293,10 @@ impl Scene {
                 Layer::Grain { amount, seed, span } => {
                     Prepared::Grain { grain: Grain::new(*seed), amount: *amount, span: *span }
                 }
-            });
-        }
+            }))
+        };
+        let layers: Vec<Prepared> =
+            stack.par_iter().map(prepare).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         // Compose the static bottom of the stack once instead of every frame;
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());

@@ -3,7 +3,7 @@
 
 use super::spec::{Anim, Span};
 use super::{contain, place};
-use crate::raster::{blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop};
+use crate::raster::{blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -50,12 +50,7 @@ impl PhotoLayer {
         let rect = contain(spec.area, canvas, (img.width(), img.height()));
         // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
         let big = spec.zoom.max().max(1.0);
-        let top = image::imageops::resize(
-            img,
-            (rect.2 * big).ceil().max(1.0) as u32,
-            (rect.3 * big).ceil().max(1.0) as u32,
-            FilterType::Lanczos3,
-        );
+        let top = resize_photo(img, (rect.2 * big).ceil().max(1.0) as u32, (rect.3 * big).ceil().max(1.0) as u32);
         let deepest = level_for(spec.blur.max()).ceil().clamp(0.0, 6.0) as usize;
         let mut levels = vec![top];
         for _ in 0..deepest {
