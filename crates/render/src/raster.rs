@@ -82,9 +82,12 @@ pub(crate) fn blit_photo(
         (Some(a), Some(b)) => (a.i0, b.i1 + 1),
         _ => (0, 0),
     };
-    // Byte offsets into the 16-bit row, relative to the first source column used.
-    let hs: Vec<(u32, u32, u32)> =
-        taps.iter().map(|t| (((t.i0 - src_lo) * 3) as u32, ((t.i1 - src_lo) * 3) as u32, t.w)).collect();
+    // Offset of each pixel's left tap in the 16-bit row (relative to the
+    // first source column used) and the right tap's weight. The right tap is
+    // always the next pixel: at the last column (where a tap clamps to the
+    // same pixel) its weight is 0, and the row has a pixel of padding.
+    let hs: Vec<(usize, u32)> = taps.iter().map(|t| ((t.i0 - src_lo) * 3, t.w)).collect();
+    debug_assert!(taps.iter().all(|t| t.i1 == t.i0 + 1 || t.w == 0));
     let src = photo.as_raw();
     let stride = photo.width() as usize * 3;
     let mut mix = Vec::<u16>::new();
@@ -102,26 +105,27 @@ pub(crate) fn blit_photo(
         let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
         let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
         let (wt, wb) = ((256 - ty.w) as u16, ty.w as u16);
-        mix.resize(top.len(), 0);
+        mix.resize(top.len() + 3, 0);
         for ((m, &a), &b) in mix.iter_mut().zip(top).zip(bottom) {
             *m = u16::from(a) * wt + u16::from(b) * wb;
         }
-        // Horizontal pass (the opaque case, by far the commonest, stores directly).
+        // Horizontal pass: one slice of both taps per pixel, so one bounds
+        // check (the opaque case, by far the commonest, stores directly).
         let taps = middle.chunks_exact_mut(3).zip(&hs);
-        let sample = |a: u32, b: u32, w: u32, c: usize| {
-            let v = u32::from(mix[a as usize + c]) * (256 - w) + u32::from(mix[b as usize + c]) * w;
-            (v + 32768) >> 16
-        };
+        let sample =
+            |s: &[u16], w: u32, c: usize| (u32::from(s[c]) * (256 - w) + u32::from(s[c + 3]) * w + 32768) >> 16;
         if alpha == 256 {
-            for (px, &(a, b, w)) in taps {
-                px[0] = sample(a, b, w, 0) as u8;
-                px[1] = sample(a, b, w, 1) as u8;
-                px[2] = sample(a, b, w, 2) as u8;
+            for (px, &(a, w)) in taps {
+                let s = &mix[a..a + 6];
+                px[0] = sample(s, w, 0) as u8;
+                px[1] = sample(s, w, 1) as u8;
+                px[2] = sample(s, w, 2) as u8;
             }
         } else {
-            for (px, &(a, b, w)) in taps {
+            for (px, &(a, w)) in taps {
+                let s = &mix[a..a + 6];
                 for (c, dst) in px.iter_mut().enumerate() {
-                    put(dst, sample(a, b, w, c));
+                    put(dst, sample(s, w, c));
                 }
             }
         }
