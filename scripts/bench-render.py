@@ -9,11 +9,12 @@ the caption "Lion":
           -preset veryfast), installed only as the comparison.
 
 For each videoagent case: the whole `videoagent render` process (start-up,
-fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall
-and peak RSS over the runs, interleaved with ffmpeg's runs so that machine
-noise hits all alike; then `render --stages` (median of the runs): compose
-ms/frame on all cores and the encoder's own ms/frame for the same frames,
-and wall / encoder time. For (a) also SSIM of the MP4 against the lossless
+fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall,
+CPU time (user + sys) and peak RSS over the runs, interleaved with ffmpeg's
+runs so that machine noise hits all alike; then `render --stages` (median of
+the runs): compose ms/frame (frames side by side on all cores) and the
+encoder's own ms/frame for the same frames (its segments side by side, as
+in a render), and wall / encoder time. For (a) also SSIM of the MP4 against the lossless
 frames (ffmpeg's ssim filter on the Y4M written by --stages --y4m).
 
 Usage: scripts/bench-render.py [runs]     (default 5)
@@ -42,11 +43,12 @@ def ensure_tools():
 
 
 def timed(cmd):
-    """Wall seconds and peak RSS (KiB) of one process, via GNU time."""
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + sys) of one process, via GNU time."""
     with tempfile.NamedTemporaryFile() as t:
-        sh(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        secs, rss = open(t.name).read().split()
-        return float(secs), int(rss)
+        sh(["/usr/bin/time", "-f", "%e %M %U %S", "-o", t.name, *cmd], stdout=subprocess.DEVNULL,
+           stderr=subprocess.DEVNULL)
+        secs, rss, user, system = open(t.name).read().split()
+        return float(secs), int(rss), float(user) + float(system)
 
 
 def main():
@@ -70,14 +72,17 @@ def main():
               "-frames:v", str(FRAMES), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
               os.path.join(out, "ff.mp4")]
     walls = {name: [] for name in [*cases, "ffmpeg"]}
+    cpus = {name: [] for name in walls}
     rss = {name: 0 for name in walls}
     for _ in range(RUNS):  # interleaved: noise from other load hits every case alike
         for name, template in cases.items():
-            secs, kib = timed(render(template, os.path.join(out, f"{name}.mp4")))
+            secs, kib, cpu = timed(render(template, os.path.join(out, f"{name}.mp4")))
             walls[name].append(secs)
+            cpus[name].append(cpu)
             rss[name] = max(rss[name], kib)
-        secs, kib = timed(ffmpeg)
+        secs, kib, cpu = timed(ffmpeg)
         walls["ffmpeg"].append(secs)
+        cpus["ffmpeg"].append(cpu)
         rss["ffmpeg"] = max(rss["ffmpeg"], kib)
 
     stages = {}
@@ -98,13 +103,14 @@ def main():
 
     ff = statistics.median(walls["ffmpeg"])
     print(f"{RUNS} runs each, interleaved; medians. {FRAMES} frames of 1280x720 at 25 fps.")
-    print(f"{'case':<14} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'RSS MB':>7} {'file bytes':>11} "
-          f"{'compose':>8} {'encode':>7} {'wall/enc':>8}")
+    print(f"{'case':<14} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'cpu s':>6} {'RSS MB':>7} "
+          f"{'file bytes':>11} {'compose':>8} {'encode':>7} {'wall/enc':>8}")
     for name in [*cases, "ffmpeg"]:
         wall = statistics.median(walls[name])
         mp4 = os.path.join(out, "ff.mp4" if name == "ffmpeg" else f"{name}.mp4")
-        line = (f"{name:<14} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {rss[name] // 1024:7d} "
-                f"{os.path.getsize(mp4):11d}")
+        cpu = statistics.median(cpus[name])
+        line = (f"{name:<14} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {cpu:6.2f} "
+                f"{rss[name] // 1024:7d} {os.path.getsize(mp4):11d}")
         if name in stages:
             compose, encode = stages[name]
             line += f" {compose:8.2f} {encode:7.2f} {wall * 1000 / FRAMES / encode:8.2f}"
