@@ -58,9 +58,10 @@ enum Command {
         /// Render only the frame at this time (e.g. 2.5s) as a PNG.
         #[arg(long, value_parser = config::parse_duration)]
         frame: Option<std::time::Duration>,
-        /// Benchmark the stages separately instead of the pipelined render:
-        /// compose every frame into memory, then encode them alone, and
-        /// print both times (the MP4 has no soundtrack).
+        /// Benchmark the stages separately instead of rendering: compose
+        /// every frame into memory (all cores), then encode them alone (the
+        /// render's segments side by side), and print both times (the MP4
+        /// has no soundtrack).
         #[arg(long)]
         stages: bool,
         /// With --stages: also write the composed frames, uncompressed, as
