@@ -88,56 +88,200 @@ pub struct Packet {
 
 /// Composes and encodes every frame: each segment on its own (rayon) thread
 /// with its own encoder, composing a frame then encoding it, so memory holds
-/// one frame per segment plus the compressed packets. `draw` may use rayon
-/// inside; an idle core steals that work. Checks `ctl.cancel` (and the other
-/// segment's failure) every frame; reports progress across segments.
+/// one frame per segment plus the compressed packets. A thread whose segment
+/// is done helps the others by composing their next frames ahead (see
+/// [`Lane`]), so a segment with costlier frames doesn't leave a core idle at
+/// the end. Checks `ctl.cancel` (and the other segments' failure) every
+/// frame; reports progress across segments.
 pub fn encode_segments(
     format: VideoFormat,
     bitrate: u32,
     draw: &(dyn Fn(u32, &mut [u8]) + Sync),
     ctl: &crate::RenderControl<'_>,
 ) -> Result<(Vec<Packet>, StageTimes), RenderError> {
+    use rayon::prelude::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
     let VideoFormat { width, height, fps, frames } = format;
     let settings = H264Settings { width, height, fps, bitrate };
     let done = AtomicU32::new(0);
     let failed = AtomicBool::new(false);
     let stop = || ctl.cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
-    let segment = |range: std::ops::Range<u32>| -> Result<(Vec<Packet>, StageTimes), RenderError> {
+    let lanes: Vec<Lane> = segments(frames).into_iter().map(Lane::new).collect();
+    // A bug in a layer must fail this render, not the process.
+    let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, rgb)))
+            .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
+        yuv.read_rgb(rgb);
+        Ok::<(), RenderError>(())
+    };
+    let segment = |k: usize| -> Result<(Vec<Packet>, StageTimes), RenderError> {
+        let lane = &lanes[k];
+        let mut rgb = vec![0u8; (width * height * 3) as usize];
+        let mut times = StageTimes::default();
         let result = (|| {
             let mut encoder = H264Encoder::new(settings)?;
-            let mut rgb = vec![0u8; (width * height * 3) as usize];
             let mut yuv = I420::new(width, height);
-            let mut packets = Vec::with_capacity(range.len());
-            let mut times = StageTimes::default();
-            for i in range {
+            let mut packets = Vec::with_capacity(lane.range.len());
+            lane.running.store(true, Ordering::Release);
+            for i in lane.range.clone() {
                 if stop() {
                     return Err(RenderError::Cancelled);
                 }
                 let started = std::time::Instant::now();
-                // A bug in a layer must fail this render, not the process.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, &mut rgb)))
-                    .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
-                yuv.read_rgb(&rgb);
+                let frame = if lane.claim(i) {
+                    compose(i, &mut rgb, &mut yuv)?;
+                    None
+                } else {
+                    Some(lane.take(i, &stop).ok_or(RenderError::Cancelled)?)
+                };
                 let composed = std::time::Instant::now();
-                packets.push(encode_one(&mut encoder, &yuv, i)?);
+                packets.push(encode_one(&mut encoder, frame.as_ref().unwrap_or(&yuv), i)?);
+                if let Some(frame) = frame {
+                    lane.recycle(frame);
+                }
                 times.compose += composed - started;
                 times.encode += composed.elapsed();
                 (ctl.progress)(done.fetch_add(1, Ordering::Relaxed) + 1, frames);
             }
-            Ok((packets, times))
+            Ok(packets)
         })();
+        lane.running.store(false, Ordering::Release);
+        let result = result.and_then(|packets| {
+            // Done: compose ahead for the segments still running.
+            for other in lanes.iter().filter(|l| !std::ptr::eq(*l, lane)) {
+                let started = std::time::Instant::now();
+                other.help(&mut rgb, (width, height), &compose, &stop)?;
+                times.compose += started.elapsed();
+            }
+            Ok((packets, times))
+        });
         if result.is_err() {
             failed.store(true, Ordering::Relaxed);
+            lanes.iter().for_each(Lane::wake);
         }
         result
     };
-    let results = run_segments(frames, segment);
+    let results: Vec<_> = (0..lanes.len()).into_par_iter().map(segment).collect();
     let (packets, times) = join_segments(results, ctl.cancel.load(Ordering::Relaxed))?;
     if packets.len() != frames as usize {
         return Err(RenderError::Encode(format!("only {} of {frames} frames were encoded", packets.len())));
     }
     Ok((packets, times))
+}
+
+/// One segment's frames as they are claimed for composing: by the segment's
+/// own thread, one at a time just before it encodes each, or by a thread
+/// whose segment is done, a few frames ahead. Every frame is claimed exactly
+/// once (frames below `next` are taken). A helper never waits for a segment
+/// that has not started (on a pool of one thread that would be a deadlock):
+/// with its queue full it only waits while the segment's thread is running
+/// and so consuming.
+struct Lane {
+    range: std::ops::Range<u32>,
+    /// The first frame nobody has claimed.
+    next: std::sync::atomic::AtomicU32,
+    /// Whether the segment's own thread is in its frame loop.
+    running: std::sync::atomic::AtomicBool,
+    /// Frames composed ahead by helpers, by index, and spare buffers.
+    ahead: std::sync::Mutex<(std::collections::BTreeMap<u32, I420>, Vec<I420>)>,
+    changed: std::sync::Condvar,
+}
+
+/// Composes frame `i` into the I420 buffer, through the RGB buffer.
+type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), RenderError> + 'a;
+
+/// How many frames a helper composes ahead of a segment at most.
+const AHEAD: usize = 3;
+
+impl Lane {
+    fn new(range: std::ops::Range<u32>) -> Lane {
+        Lane {
+            next: std::sync::atomic::AtomicU32::new(range.start),
+            range,
+            running: std::sync::atomic::AtomicBool::new(false),
+            ahead: std::sync::Mutex::new(Default::default()),
+            changed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, (std::collections::BTreeMap<u32, I420>, Vec<I420>)> {
+        self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The segment's own thread claims frame `i` (its next) to compose it
+    /// itself; false when a helper already has.
+    fn claim(&self, i: u32) -> bool {
+        use std::sync::atomic::Ordering;
+        self.next.compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// Frame `i`, composed by a helper (which is at it now); `None` if the
+    /// render stops first.
+    fn take(&self, i: u32, stop: &dyn Fn() -> bool) -> Option<I420> {
+        let mut queue = self.queue();
+        loop {
+            if let Some(frame) = queue.0.remove(&i) {
+                self.changed.notify_all();
+                return Some(frame);
+            }
+            if stop() {
+                return None;
+            }
+            queue = self
+                .changed
+                .wait_timeout(queue, std::time::Duration::from_millis(20))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Gives back a helper's buffer once its frame is encoded.
+    fn recycle(&self, frame: I420) {
+        self.queue().1.push(frame);
+    }
+
+    fn wake(&self) {
+        self.changed.notify_all();
+    }
+
+    /// Composes this segment's unclaimed frames ahead of it until none is
+    /// left, the queue is full while the segment is not running, or the
+    /// render stops.
+    fn help(
+        &self,
+        rgb: &mut Vec<u8>,
+        (width, height): (u32, u32),
+        compose: &ComposeFn<'_>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(), RenderError> {
+        use std::sync::atomic::Ordering;
+        loop {
+            {
+                let mut queue = self.queue();
+                while queue.0.len() >= AHEAD {
+                    if stop() || !self.running.load(Ordering::Acquire) {
+                        return Ok(());
+                    }
+                    queue = self
+                        .changed
+                        .wait_timeout(queue, std::time::Duration::from_millis(20))
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .0;
+                }
+            }
+            if stop() {
+                return Ok(());
+            }
+            let i = self.next.fetch_add(1, Ordering::AcqRel);
+            if i >= self.range.end {
+                return Ok(());
+            }
+            let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
+            compose(i, rgb, &mut frame)?;
+            self.queue().0.insert(i, frame);
+            self.changed.notify_all();
+        }
+    }
 }
 
 /// Runs `segment` over every range of [`segments`] in parallel on the rayon
@@ -358,6 +502,36 @@ mod tests {
         let e = result.expect_err("the composer's error");
         assert!(e.contains("frame 400 panicked"), "{e}");
         assert!(done < 800, "the healthy segment stopped early ({done} frames done)");
+    }
+
+    fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize) -> Vec<Vec<u8>> {
+        let cancel = AtomicBool::new(false);
+        let progress = |_: u32, _: u32| {};
+        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+        let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let (packets, _) = pool.install(|| encode_segments(format, DEFAULT_BITRATE, draw, &ctl)).unwrap();
+        packets.into_iter().map(|p| p.data).collect()
+    }
+
+    /// A thread whose segment is done composes frames for the slower one,
+    /// and the bytes are the same however the frames were shared out; on a
+    /// pool of one thread (no one to help, nothing to wait for) it finishes.
+    #[test]
+    fn idle_threads_compose_ahead_without_changing_the_bytes() {
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let draw = |i: u32, frame: &mut [u8]| {
+            if i >= 20 {
+                // The second segment is the slow one.
+                threads.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(std::time::Duration::from_millis(15));
+            }
+            frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 7 + j / 5) as u8);
+        };
+        let two = packets(&draw, 2);
+        assert_eq!(threads.lock().unwrap().len(), 2, "both threads composed frames of the slow segment");
+        assert_eq!(packets(&draw, 1), two, "same bytes on one thread");
+        assert_eq!(packets(&draw, 2), two, "same bytes again");
     }
 
     #[test]
