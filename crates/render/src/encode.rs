@@ -149,9 +149,7 @@ pub fn encode_segments(
         let result = result.and_then(|packets| {
             // Done: compose ahead for the segments still running.
             for other in lanes.iter().filter(|l| !std::ptr::eq(*l, lane)) {
-                let started = std::time::Instant::now();
-                other.help(&mut rgb, (width, height), &compose, &stop)?;
-                times.compose += started.elapsed();
+                times.compose += other.help(&mut rgb, (width, height), &compose, &stop)?;
             }
             Ok((packets, times))
         });
@@ -246,21 +244,22 @@ impl Lane {
 
     /// Composes this segment's unclaimed frames ahead of it until none is
     /// left, the queue is full while the segment is not running, or the
-    /// render stops.
+    /// render stops. Returns the time spent composing.
     fn help(
         &self,
         rgb: &mut Vec<u8>,
         (width, height): (u32, u32),
         compose: &ComposeFn<'_>,
         stop: &dyn Fn() -> bool,
-    ) -> Result<(), RenderError> {
+    ) -> Result<std::time::Duration, RenderError> {
         use std::sync::atomic::Ordering;
+        let mut busy = std::time::Duration::ZERO;
         loop {
             {
                 let mut queue = self.queue();
                 while queue.0.len() >= AHEAD {
                     if stop() || !self.running.load(Ordering::Acquire) {
-                        return Ok(());
+                        return Ok(busy);
                     }
                     queue = self
                         .changed
@@ -270,14 +269,16 @@ impl Lane {
                 }
             }
             if stop() {
-                return Ok(());
+                return Ok(busy);
             }
             let i = self.next.fetch_add(1, Ordering::AcqRel);
             if i >= self.range.end {
-                return Ok(());
+                return Ok(busy);
             }
             let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
+            let started = std::time::Instant::now();
             compose(i, rgb, &mut frame)?;
+            busy += started.elapsed();
             self.queue().0.insert(i, frame);
             self.changed.notify_all();
         }
