@@ -332,6 +332,22 @@ pub(crate) fn blend_mask(
 mod tests {
     use super::*;
 
+    /// Backdrops and resized photos come out at the asked size from any
+    /// input shape, tiny and extreme ones included, and keep the colour.
+    #[test]
+    fn backdrops_and_photo_resizes_handle_any_input_size() {
+        for (iw, ih) in [(1, 1), (3, 2), (2000, 10), (10, 2000), (5000, 3000)] {
+            let img = RgbImage::from_pixel(iw, ih, image::Rgb([200, 100, 40]));
+            let back = blurred_backdrop(&img, 128, 72);
+            assert_eq!(back.len(), 128 * 72 * 3);
+            // 45 % of the colour, everywhere.
+            assert!(back.chunks(3).all(|p| p[0].abs_diff(90) <= 2 && p[1].abs_diff(45) <= 2), "{iw}x{ih}");
+            let photo = resize_photo(&img, 50, 30);
+            assert_eq!(photo.dimensions(), (50, 30));
+            assert!(photo.pixels().all(|p| p.0[0].abs_diff(200) <= 2), "{iw}x{ih}");
+        }
+    }
+
     /// A quarter turn of a photo with a bright left half puts the bright half on top.
     #[test]
     fn rotation_turns_the_photo_clockwise() {
