@@ -185,6 +185,9 @@ struct Lane {
     changed: std::sync::Condvar,
 }
 
+/// A locked [`Lane`] queue: frames composed ahead, and spare buffers.
+type LaneQueue<'a> = std::sync::MutexGuard<'a, (std::collections::BTreeMap<u32, I420>, Vec<I420>)>;
+
 /// Composes frame `i` into the I420 buffer, through the RGB buffer.
 type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), RenderError> + 'a;
 
@@ -202,7 +205,7 @@ impl Lane {
         }
     }
 
-    fn queue(&self) -> std::sync::MutexGuard<'_, (std::collections::BTreeMap<u32, I420>, Vec<I420>)> {
+    fn queue(&self) -> LaneQueue<'_> {
         self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -225,12 +228,14 @@ impl Lane {
             if stop() {
                 return None;
             }
-            queue = self
-                .changed
-                .wait_timeout(queue, std::time::Duration::from_millis(20))
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
+            queue = self.wait(queue);
         }
+    }
+
+    /// Waits (briefly, so callers can re-check `stop`) for the queue to change.
+    fn wait<'a>(&self, queue: LaneQueue<'a>) -> LaneQueue<'a> {
+        let timeout = std::time::Duration::from_millis(20);
+        self.changed.wait_timeout(queue, timeout).unwrap_or_else(std::sync::PoisonError::into_inner).0
     }
 
     /// Gives back a helper's buffer once its frame is encoded.
@@ -261,11 +266,7 @@ impl Lane {
                     if stop() || !self.running.load(Ordering::Acquire) {
                         return Ok(busy);
                     }
-                    queue = self
-                        .changed
-                        .wait_timeout(queue, std::time::Duration::from_millis(20))
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0;
+                    queue = self.wait(queue);
                 }
             }
             if stop() {

@@ -21,6 +21,24 @@ pub(crate) fn clip_rows(y0: i32, y1: i32, rows: &Range<u32>, height: u32) -> Opt
     (lo < hi).then_some(lo..hi)
 }
 
+/// Rows per band when a frame is composed band by band: 32 rows of 1280
+/// RGB pixels (120 KB), with the matching rows of the static base and the
+/// vignette's gains, stay in a 512 KB L2 cache through every layer. (Smaller
+/// bands pay each layer's per-call setup more often.)
+const BAND_ROWS: u32 = 32;
+
+/// The bands a frame `height` rows tall is composed in, top to bottom.
+pub(crate) fn bands(height: u32) -> impl Iterator<Item = Range<u32>> {
+    (0..height).step_by(BAND_ROWS as usize).map(move |y| y..(y + BAND_ROWS).min(height))
+}
+
+/// The byte range of the rows `rows` in a frame of `len` bytes with rows of
+/// `row_bytes` (clamped to the frame).
+pub(crate) fn band_bytes(rows: &Range<u32>, row_bytes: usize, len: usize) -> Range<usize> {
+    let end = (rows.end as usize * row_bytes).min(len);
+    (rows.start as usize * row_bytes).min(end)..end
+}
+
 /// Calls `f(y, row)` for each frame row `y` in `ys`.
 pub(crate) fn for_rows(frame: &mut [u8], row_bytes: usize, ys: Range<u32>, mut f: impl FnMut(u32, &mut [u8])) {
     let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
@@ -289,7 +307,7 @@ pub(crate) fn fill_rect(
 /// band `rows`: one 16-bit multiply-add per byte.
 pub(crate) fn blend_frames(frame: &mut [u8], src: &[u8], a: u16, row_bytes: usize, rows: &Range<u32>) {
     let a = a.min(256);
-    let band = rows.start as usize * row_bytes..(rows.end as usize * row_bytes).min(frame.len());
+    let band = band_bytes(rows, row_bytes, frame.len());
     for (d, &s) in frame[band.clone()].iter_mut().zip(&src[band]) {
         // ≤ 255 × 256 in total, so the sum fits u16.
         *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;

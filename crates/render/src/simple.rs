@@ -3,7 +3,9 @@
 //! caption, or an animated title card for text-only templates.
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep};
+use crate::raster::{
+    band_bytes, bands, blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep,
+};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::RgbImage;
@@ -111,8 +113,8 @@ impl Scene {
 
     /// Draws frame `i` of `n` band by band (see [`crate::raster`]).
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
-        for y in (0..self.h).step_by(16) {
-            self.draw_rows(i, n, frame, &(y..(y + 16).min(self.h)));
+        for rows in bands(self.h) {
+            self.draw_rows(i, n, frame, &rows);
         }
     }
 
@@ -122,7 +124,7 @@ impl Scene {
         if self.title_card {
             self.draw_gradient(t, frame, rows);
         } else {
-            let band = rows.start as usize * self.w as usize * 3..rows.end as usize * self.w as usize * 3;
+            let band = band_bytes(rows, self.w as usize * 3, frame.len());
             frame[band.clone()].copy_from_slice(&self.background[band]);
         }
         if let Some((photo, rect)) = &self.photo {

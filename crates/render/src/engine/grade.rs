@@ -22,9 +22,8 @@ pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32, rows: &Rang
 
 /// The bytes of the band `rows` of a frame `w` pixels wide.
 fn band<'a>(frame: &'a mut [u8], w: u32, rows: &Range<u32>) -> &'a mut [u8] {
-    let row_bytes = w as usize * 3;
-    let end = (rows.end as usize * row_bytes).min(frame.len());
-    &mut frame[(rows.start as usize * row_bytes).min(end)..end]
+    let bytes = crate::raster::band_bytes(rows, w as usize * 3, frame.len());
+    &mut frame[bytes]
 }
 
 /// Darkened corners: a gain per byte of the frame (stored as gain − 1, so

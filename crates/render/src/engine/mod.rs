@@ -14,7 +14,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, StageTimes, VideoFormat};
-use crate::raster::{clip_rows, for_rows};
+use crate::raster::{band_bytes, bands, clip_rows, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -23,12 +23,6 @@ use spec::{Anim, Color, Layer, ShapeKind, ShapeSpec, Span};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
-
-/// Rows per band when a frame is composed band by band: 32 rows of 1280
-/// RGB pixels (120 KB), with the matching rows of the static base and the
-/// vignette's gains, stay in a 512 KB L2 cache through every layer. (Smaller
-/// bands pay each layer's per-call setup more often.)
-const BAND_ROWS: u32 = 32;
 
 /// Built-in template files, embedded so a plain build renders them.
 const BUILTIN: &[(&str, &str)] = &[
@@ -319,8 +313,8 @@ impl Scene {
         if self.needs_whole_frame(t) {
             return self.draw_rows(t, frame, &(0..self.h));
         }
-        for y in (0..self.h).step_by(BAND_ROWS as usize) {
-            self.draw_rows(t, frame, &(y..(y + BAND_ROWS).min(self.h)));
+        for rows in bands(self.h) {
+            self.draw_rows(t, frame, &rows);
         }
     }
 
@@ -332,7 +326,7 @@ impl Scene {
     /// Draws the rows `rows` of the frame at `t` (the rest of `frame` is left as it is).
     fn draw_rows(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
         let (w, h) = (self.w, self.h);
-        let band = rows.start as usize * w as usize * 3..rows.end as usize * w as usize * 3;
+        let band = band_bytes(rows, w as usize * 3, frame.len());
         if self.base.is_empty() {
             frame[band].fill(0); // composing the base itself, or no static layer (a black base)
         } else {

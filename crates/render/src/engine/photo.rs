@@ -3,7 +3,7 @@
 
 use super::spec::{Anim, Span};
 use super::{contain, place};
-use crate::raster::{blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo};
+use crate::raster::{band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -205,7 +205,7 @@ impl Backdrop {
         let row_bytes = w as usize * 3;
         match self {
             Backdrop::Still(pixels) if k >= 1.0 => {
-                let band = rows.start as usize * row_bytes..(rows.end.min(h) as usize * row_bytes);
+                let band = band_bytes(rows, row_bytes, frame.len());
                 frame[band.clone()].copy_from_slice(&pixels[band]);
             }
             Backdrop::Still(pixels) => blend_frames(frame, pixels, (k * 256.0) as u16, row_bytes, rows),

@@ -3,7 +3,7 @@
 
 use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
-use crate::raster::{blend_frames, blit_photo, smoothstep};
+use crate::raster::{band_bytes, blend_frames, blit_photo, smoothstep};
 use image::RgbImage;
 use std::ops::Range;
 
@@ -124,7 +124,7 @@ fn with_scratch(len: usize, f: impl FnOnce(&mut [u8])) {
 /// outgoing frame anywhere).
 fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, h): (u32, u32), rows: &Range<u32>) {
     let row = w as usize * 3;
-    let band = rows.start as usize * row..rows.end as usize * row;
+    let band = band_bytes(rows, row, frame.len());
     match kind {
         TransitionKind::Cut => frame[band.clone()].copy_from_slice(&incoming[band]),
         TransitionKind::Crossfade => blend_frames(frame, incoming, (p * 256.0) as u16, row, rows),
