@@ -31,15 +31,17 @@ pub struct VideoFormat {
     pub frames: u32,
 }
 
-/// Writes a whole MP4: the frames from `draw` composed and encoded as
-/// [`SEGMENTS`] independent segments side by side, the soundtrack synthesized
-/// and encoded (with `ctl.audio`) on its own thread meanwhile (it needs no
-/// frames), then both muxed with the index up front.
-pub fn write_video(
+/// Writes a whole MP4: `prepare` makes the scene's frame-drawing function,
+/// whose frames are composed and encoded as [`SEGMENTS`] independent
+/// segments side by side; the soundtrack is synthesized and encoded (with
+/// `ctl.audio`) on its own thread meanwhile, from the start (it needs no
+/// frames, and preparing leaves a core idle); then both are muxed with the
+/// index up front.
+pub fn write_video<D: Fn(u32, &mut [u8]) + Sync>(
     out: &Path,
     format: VideoFormat,
     soundtrack: &crate::audio::Soundtrack,
-    draw: &(dyn Fn(u32, &mut [u8]) + Sync),
+    prepare: impl FnOnce() -> Result<D, RenderError>,
     ctl: &crate::RenderControl<'_>,
 ) -> Result<StageTimes, RenderError> {
     let secs = f64::from(format.frames) / f64::from(format.fps);
@@ -50,7 +52,11 @@ pub fn write_video(
             let packets = ctl.audio.encode(&crate::audio::soundtrack(secs, soundtrack));
             (packets, started.elapsed())
         });
-        let (video, mut times) = encode_segments(format, DEFAULT_BITRATE, draw, ctl)?;
+        let started = std::time::Instant::now();
+        let draw = prepare()?;
+        let prepared = started.elapsed();
+        let (video, mut times) = encode_segments(format, DEFAULT_BITRATE, &draw, ctl)?;
+        times.prepare = prepared;
         let (packets, audio_time) =
             audio.join().map_err(|_| RenderError::Encode("soundtrack thread panicked".into()))?;
         times.audio = audio_time;

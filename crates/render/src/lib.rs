@@ -9,6 +9,7 @@ pub mod encode;
 pub mod engine;
 pub mod h264;
 mod raster;
+mod rowops;
 mod simple;
 mod text;
 pub mod yuv;

@@ -9,6 +9,7 @@
 
 use std::ops::Range;
 
+use crate::rowops::{blend_rows, resample_row, resample_row_over, HTap};
 use crate::text::TextMask;
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -55,10 +56,10 @@ pub(crate) fn smoothstep(p: f32) -> f32 {
 /// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
 /// position and size), with a `border`-pixel print border around it, at
 /// opacity `alpha` (0..=256, 256 = opaque).
-/// Bilinear in fixed point, separable: each output row first
-/// blends its two source rows into a 16-bit row (a straight, vectorised loop),
-/// then takes two horizontal taps per pixel. Exact integer arithmetic, so the
-/// result is the same as blending the four taps at once.
+/// Bilinear in fixed point, separable: each output row first blends its
+/// two source rows into a 15-bit row, then takes two horizontal taps per
+/// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
+/// the same bytes either way).
 pub(crate) fn blit_photo(
     frame: &mut [u8],
     (fw, _fh): (u32, u32),
@@ -100,11 +101,10 @@ pub(crate) fn blit_photo(
         (Some(a), Some(b)) => (a.i0, b.i1 + 1),
         _ => (0, 0),
     };
-    // Offset of each pixel's left tap in the 16-bit row (relative to the
-    // first source column used) and the right tap's weight. The right tap is
-    // always the next pixel: at the last column (where a tap clamps to the
-    // same pixel) its weight is 0, and the row has a pixel of padding.
-    let hs: Vec<(usize, u32)> = taps.iter().map(|t| ((t.i0 - src_lo) * 3, t.w)).collect();
+    // Each pixel's left tap in the blended row (relative to the first source
+    // column used) and weights. The right tap is always the next pixel: at
+    // the last column (where a tap clamps to the same pixel) its weight is 0.
+    let hs: Vec<HTap> = taps.iter().map(|t| HTap::new((t.i0 - src_lo) * 3, t.w)).collect();
     debug_assert!(taps.iter().all(|t| t.i1 == t.i0 + 1 || t.w == 0));
     let src = photo.as_raw();
     let stride = photo.width() as usize * 3;
@@ -119,33 +119,13 @@ pub(crate) fn blit_photo(
         let (left, rest) = out.split_at_mut(inner.start * 3);
         let (middle, right) = rest.split_at_mut(inner.len() * 3);
         left.chunks_exact_mut(3).chain(right.chunks_exact_mut(3)).for_each(border_px);
-        // Vertical pass: the two source rows blended with 8-bit weights (≤ 255 × 256, fits u16).
         let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
         let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
-        let (wt, wb) = ((256 - ty.w) as u16, ty.w as u16);
-        mix.resize(top.len() + 3, 0);
-        for ((m, &a), &b) in mix.iter_mut().zip(top).zip(bottom) {
-            *m = u16::from(a) * wt + u16::from(b) * wb;
-        }
-        // Horizontal pass: one slice of both taps per pixel, so one bounds
-        // check (the opaque case, by far the commonest, stores directly).
-        let taps = middle.chunks_exact_mut(3).zip(&hs);
-        let sample =
-            |s: &[u16], w: u32, c: usize| (u32::from(s[c]) * (256 - w) + u32::from(s[c + 3]) * w + 32768) >> 16;
+        blend_rows(top, bottom, ty.w, &mut mix);
         if alpha == 256 {
-            for (px, &(a, w)) in taps {
-                let s = &mix[a..a + 6];
-                px[0] = sample(s, w, 0) as u8;
-                px[1] = sample(s, w, 1) as u8;
-                px[2] = sample(s, w, 2) as u8;
-            }
+            resample_row(&mix, &hs, middle);
         } else {
-            for (px, &(a, w)) in taps {
-                let s = &mix[a..a + 6];
-                for (c, dst) in px.iter_mut().enumerate() {
-                    put(dst, sample(s, w, c));
-                }
-            }
+            resample_row_over(&mix, &hs, middle, alpha);
         }
     });
 }

@@ -2,7 +2,7 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
-use crate::encode::{write_video, StageTimes, VideoFormat};
+use crate::encode::{write_video, VideoFormat};
 use crate::raster::{
     band_bytes, bands, blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep,
 };
@@ -45,14 +45,13 @@ fn canvas_for(job: &RenderJob) -> (u32, u32) {
 impl Renderer for SimpleRenderer {
     fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError> {
         let (w, h) = canvas_for(job);
-        let started = std::time::Instant::now();
-        let scene = Scene::new(job, w, h);
-        let prepare = started.elapsed();
         let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
         let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
-        let draw = |i, frame: &mut [u8]| scene.draw(i, frames, frame);
-        let times =
-            StageTimes { prepare, ..write_video(out, format, &crate::audio::Soundtrack::default(), &draw, ctl)? };
+        let prepare = || {
+            let scene = Scene::new(job, w, h);
+            Ok(move |i, frame: &mut [u8]| scene.draw(i, frames, frame))
+        };
+        let times = write_video(out, format, &crate::audio::Soundtrack::default(), prepare, ctl)?;
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })
     }
 

@@ -13,7 +13,7 @@ mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
-use crate::encode::{write_video, StageTimes, VideoFormat};
+use crate::encode::{write_video, VideoFormat};
 use crate::raster::{band_bytes, bands, clip_rows, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
@@ -104,13 +104,13 @@ pub fn render_spec(
     out: &Path,
     ctl: &RenderControl<'_>,
 ) -> Result<RenderSummary, RenderError> {
-    let started = std::time::Instant::now();
-    let scene = Scene::prepare(spec, job)?;
-    let prepare = started.elapsed();
     let frames = spec.frames();
     let format = VideoFormat { width: spec.width, height: spec.height, fps: spec.fps, frames };
-    let draw = |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame);
-    let times = StageTimes { prepare, ..write_video(out, format, &spec.soundtrack, &draw, ctl)? };
+    let prepare = || {
+        let scene = Scene::prepare(spec, job)?;
+        Ok(move |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame))
+    };
+    let times = write_video(out, format, &spec.soundtrack, prepare, ctl)?;
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
 }
 
