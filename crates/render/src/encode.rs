@@ -37,7 +37,7 @@ pub struct VideoFormat {
 /// `ctl.audio`) on its own thread meanwhile, from the start (it needs no
 /// frames, and preparing leaves a core idle); then both are muxed with the
 /// index up front.
-pub fn write_video<D: Fn(u32, &mut [u8]) + Sync>(
+pub fn write_video<D: Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync>(
     out: &Path,
     format: VideoFormat,
     soundtrack: &crate::audio::Soundtrack,
@@ -71,6 +71,27 @@ pub fn write_video<D: Fn(u32, &mut [u8]) + Sync>(
     })
 }
 
+/// Takes a finished band of a frame: its packed RGB8 bytes and its rows.
+pub type BandSink<'a> = dyn FnMut(&[u8], std::ops::Range<u32>) + 'a;
+
+/// Draws frame `i` into an RGB8 buffer, handing each band of rows to the
+/// sink as soon as it is final, so that it is converted to I420 while its
+/// pixels are still in the CPU cache. Bands are in order, cover the frame,
+/// and have an even number of rows (or end the frame).
+pub type DrawFn<'a> = dyn Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync + 'a;
+
+/// A [`DrawFn`] from a function that draws whole frames (handed over as one band).
+pub fn whole_frames(
+    draw: impl Fn(u32, &mut [u8]) + Sync,
+    width: u32,
+) -> impl Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync {
+    move |i, frame, sink| {
+        draw(i, frame);
+        let rows = (frame.len() / (width as usize * 3).max(1)) as u32;
+        sink(frame, 0..rows);
+    }
+}
+
 /// How many independent segments a video is encoded in. Each segment starts
 /// with a keyframe and has its own single-threaded encoder, so the segments
 /// run side by side on separate cores with no synchronisation per frame
@@ -102,7 +123,7 @@ pub struct Packet {
 pub fn encode_segments(
     format: VideoFormat,
     bitrate: u32,
-    draw: &(dyn Fn(u32, &mut [u8]) + Sync),
+    draw: &DrawFn<'_>,
     ctl: &crate::RenderControl<'_>,
 ) -> Result<(Vec<Packet>, StageTimes), RenderError> {
     use rayon::prelude::*;
@@ -115,9 +136,9 @@ pub fn encode_segments(
     let lanes: Vec<Lane> = segments(frames).into_iter().map(Lane::new).collect();
     // A bug in a layer must fail this render, not the process.
     let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, rgb)))
+        let mut convert = |band: &[u8], rows| yuv.read_rgb_rows(band, rows);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, rgb, &mut convert)))
             .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
-        yuv.read_rgb(rgb);
         Ok::<(), RenderError>(())
     };
     let segment = |k: usize| -> Result<(Vec<Packet>, StageTimes), RenderError> {
@@ -451,15 +472,16 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-    fn run(frames: u32, draw: &(dyn Fn(u32, &mut [u8]) + Sync), cancel: &AtomicBool) -> (Result<usize, String>, u32) {
+    fn run(frames: u32, draw: impl Fn(u32, &mut [u8]) + Sync, cancel: &AtomicBool) -> (Result<usize, String>, u32) {
         let done = AtomicU32::new(0);
         let progress = |n: u32, _: u32| {
             done.fetch_max(n, Ordering::Relaxed);
         };
         let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames };
+        let draw = whole_frames(draw, format.width);
         let result =
-            encode_segments(format, DEFAULT_BITRATE, draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
+            encode_segments(format, DEFAULT_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
         (result, done.load(Ordering::Relaxed))
     }
 
@@ -486,9 +508,10 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 60 };
-        let draw =
-            |i: u32, frame: &mut [u8]| frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
-        let (packets, _) = encode_segments(format, DEFAULT_BITRATE, &draw, &ctl).unwrap();
+        let draw = |i: u32, frame: &mut [u8]| {
+            frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
+        };
+        let (packets, _) = encode_segments(format, DEFAULT_BITRATE, &whole_frames(draw, 64), &ctl).unwrap();
         assert_eq!(packets.len(), 60);
         assert!(packets[0].keyframe && packets[30].keyframe, "each segment starts with a keyframe");
         assert_eq!(done.load(Ordering::Relaxed), 60);
@@ -506,19 +529,20 @@ mod tests {
             }
             frame.fill(90);
         };
-        let (result, done) = run(800, &slow, &cancel);
+        let (result, done) = run(800, slow, &cancel);
         let e = result.expect_err("the composer's error");
         assert!(e.contains("frame 400 panicked"), "{e}");
         assert!(done < 800, "the healthy segment stopped early ({done} frames done)");
     }
 
     fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize) -> Vec<Vec<u8>> {
+        let draw = whole_frames(draw, 64);
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
         let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let (packets, _) = pool.install(|| encode_segments(format, DEFAULT_BITRATE, draw, &ctl)).unwrap();
+        let (packets, _) = pool.install(|| encode_segments(format, DEFAULT_BITRATE, &draw, &ctl)).unwrap();
         packets.into_iter().map(|p| p.data).collect()
     }
 
@@ -551,7 +575,7 @@ mod tests {
             }
             frame.fill(40);
         };
-        let (result, done) = run(400, &draw, &cancel);
+        let (result, done) = run(400, draw, &cancel);
         assert_eq!(result.expect_err("cancelled"), "render cancelled");
         assert!(done < 400);
     }

@@ -2,7 +2,7 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
-use crate::encode::{write_video, VideoFormat};
+use crate::encode::{write_video, BandSink, VideoFormat};
 use crate::raster::{
     band_bytes, bands, blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep,
 };
@@ -49,7 +49,13 @@ impl Renderer for SimpleRenderer {
         let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
         let prepare = || {
             let scene = Scene::new(job, w, h);
-            Ok(move |i, frame: &mut [u8]| scene.draw(i, frames, frame))
+            Ok(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| {
+                let row_bytes = w as usize * 3;
+                for rows in bands(h) {
+                    scene.draw_rows(i, frames, frame, &rows);
+                    sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
+                }
+            })
         };
         let times = write_video(out, format, &crate::audio::Soundtrack::default(), prepare, ctl)?;
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })

@@ -34,36 +34,55 @@ impl I420 {
         (y, u, v)
     }
 
-    /// Converts a packed RGB8 frame of the same size into this one, with
-    /// openh264's SIMD converter (AVX2 where the CPU has it), a band of rows
-    /// at a time through a small buffer kept per thread: no frame-sized
-    /// allocation (and page faults) per frame, and each band is still in
-    /// cache when it is copied into place. Serial: a render's segments
-    /// already keep every core busy.
+    /// Converts a packed RGB8 frame of the same size into this one, a band
+    /// of rows at a time (see [`I420::read_rgb_rows`]).
     pub fn read_rgb(&mut self, rgb: &[u8]) {
         const BAND: usize = 32; // even, so chroma rows split cleanly
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Option<YUVBuffer>> = const { std::cell::RefCell::new(None) };
-        }
         let (w, h) = (self.width, self.height);
         assert_eq!(rgb.len(), w * h * 3, "RGB frame of the frame's size");
+        for top in (0..h).step_by(BAND) {
+            let rows = top..(top + BAND).min(h);
+            self.read_rgb_rows(&rgb[rows.start * w * 3..rows.end * w * 3], rows.start as u32..rows.end as u32);
+        }
+    }
+
+    /// Converts the rows `rows` (an even number, from an even row, or up to
+    /// the frame's end) from `band`, their packed RGB8 bytes, with openh264's
+    /// SIMD converter (AVX2 where the CPU has it) through small buffers kept
+    /// per thread: no frame-sized allocation (and page faults) per frame.
+    /// Called by a render for each band as soon as it is composed, while its
+    /// pixels are still in the CPU cache. Serial: a render's segments already
+    /// keep every core busy.
+    pub fn read_rgb_rows(&mut self, band: &[u8], rows: std::ops::Range<u32>) {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<YUVBuffer>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let (w, h) = (self.width, self.height);
+        let (top, end) = (rows.start as usize, (rows.end as usize).min(h));
+        assert!(top % 2 == 0 && (end - top) % 2 == 0 && top < end, "an even band of rows, not {rows:?}");
+        let lines = end - top;
+        assert_eq!(band.len(), w * lines * 3, "RGB bytes of the band");
         let cw = w / 2;
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let (y, u, v) = self.planes_mut();
-            for top in (0..h).step_by(BAND) {
-                let lines = BAND.min(h - top);
-                let fits = scratch.as_ref().is_some_and(|b| b.dimensions() == (w, lines));
-                if !fits {
-                    *scratch = Some(YUVBuffer::new(w, lines));
+            // One buffer per band height (a frame's last band may be shorter).
+            let at = match scratch.iter().position(|b| b.dimensions() == (w, lines)) {
+                Some(at) => at,
+                None => {
+                    scratch.push(YUVBuffer::new(w, lines));
+                    scratch.len() - 1
                 }
-                let band = scratch.as_mut().expect("just made");
-                band.read_rgb8(RgbSliceU8::new(&rgb[top * w * 3..(top + lines) * w * 3], (w, lines)));
-                let (ys, us, vs) = band.strides();
-                copy_plane(band.y(), ys, &mut y[top * w..(top + lines) * w], w);
-                let chroma = (top / 2) * cw..((top + lines) / 2) * cw;
-                copy_plane(band.u(), us, &mut u[chroma.clone()], cw);
-                copy_plane(band.v(), vs, &mut v[chroma], cw);
+            };
+            let buffer = &mut scratch[at];
+            buffer.read_rgb8(RgbSliceU8::new(band, (w, lines)));
+            let (ys, us, vs) = buffer.strides();
+            let (y, u, v) = self.planes_mut();
+            copy_plane(buffer.y(), ys, &mut y[top * w..end * w], w);
+            let chroma = (top / 2) * cw..(end / 2) * cw;
+            copy_plane(buffer.u(), us, &mut u[chroma.clone()], cw);
+            copy_plane(buffer.v(), vs, &mut v[chroma], cw);
+            if scratch.len() > 4 {
+                drop(scratch.remove(0)); // frames of many sizes on this thread: keep a few
             }
         });
     }

@@ -13,7 +13,7 @@ mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
-use crate::encode::{write_video, VideoFormat};
+use crate::encode::{write_video, BandSink, VideoFormat};
 use crate::raster::{band_bytes, bands, clip_rows, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
@@ -108,7 +108,9 @@ pub fn render_spec(
     let format = VideoFormat { width: spec.width, height: spec.height, fps: spec.fps, frames };
     let prepare = || {
         let scene = Scene::prepare(spec, job)?;
-        Ok(move |i: u32, frame: &mut [u8]| scene.draw(i as f32 / spec.fps as f32, frame))
+        Ok(move |i: u32, frame: &mut [u8], sink: &mut BandSink<'_>| {
+            scene.draw_banded(i as f32 / spec.fps as f32, frame, sink)
+        })
     };
     let times = write_video(out, format, &spec.soundtrack, prepare, ctl)?;
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
@@ -129,8 +131,7 @@ pub fn compose_all(
     // Frames side by side, as the segments of a render compose them.
     let rgb = || vec![0u8; (spec.width * spec.height * 3) as usize];
     frames.par_iter_mut().enumerate().for_each_init(rgb, |rgb, (i, yuv)| {
-        scene.draw(i as f32 / spec.fps as f32, rgb);
-        yuv.read_rgb(rgb);
+        scene.draw_banded(i as f32 / spec.fps as f32, rgb, &mut |band, rows| yuv.read_rgb_rows(band, rows));
     });
     Ok((frames, format, started.elapsed()))
 }
@@ -315,6 +316,19 @@ impl Scene {
         }
         for rows in bands(self.h) {
             self.draw_rows(t, frame, &rows);
+        }
+    }
+
+    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
+    fn draw_banded(&self, t: f32, frame: &mut [u8], sink: &mut BandSink<'_>) {
+        if self.needs_whole_frame(t) {
+            self.draw_rows(t, frame, &(0..self.h));
+            return sink(frame, 0..self.h);
+        }
+        let row_bytes = self.w as usize * 3;
+        for rows in bands(self.h) {
+            self.draw_rows(t, frame, &rows);
+            sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
         }
     }
 
