@@ -502,7 +502,7 @@ fn draw_shape(
     let solid = (k.clamp(0.0, 1.0) * 256.0) as u32;
     // The colour repeated along a row, so blends run byte by byte.
     let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take(fw as usize * 3).collect();
-    let mut cover = Vec::<u16>::new();
+    let (mut cover, mut cover3) = (Vec::<u16>::new(), Vec::<u16>::new());
     for_rows(frame, fw as usize * 3, ys, |py, row| {
         let dy = (py as f32 + 0.5 - y) * inv_hh;
         // Columns whose distance is ≤ 1 − soft are fully covered.
@@ -519,7 +519,8 @@ fn draw_shape(
             (x1, x1)
         };
         // Soft edges: coverage for the whole run first (a straight float
-        // loop that vectorises), then one 16-bit blend per byte.
+        // loop that vectorises), spread to the run's bytes, then one 16-bit
+        // blend per byte (another straight loop).
         for run in [x0..s0, s1..x1] {
             if run.is_empty() {
                 continue;
@@ -533,11 +534,11 @@ fn draw_shape(
                 };
                 *a = (((1.0 - d) / soft).clamp(0.0, 1.0) * k * 256.0) as u16;
             }
+            cover3.clear();
+            cover3.extend(cover.iter().flat_map(|&a| [a; 3]));
             let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
-            for ((px, &a), c) in bytes.chunks_exact_mut(3).zip(cover.iter()).zip(pattern.chunks_exact(3)) {
-                for i in 0..3 {
-                    px[i] = ((u16::from(px[i]) * (256 - a)).wrapping_add(c[i] * a) >> 8) as u8;
-                }
+            for ((d, &a), &c) in bytes.iter_mut().zip(&cover3).zip(&pattern) {
+                *d = ((u16::from(*d) * (256 - a)).wrapping_add(c * a) >> 8) as u8;
             }
         }
         let solid = solid as u16;
