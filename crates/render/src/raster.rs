@@ -78,55 +78,113 @@ pub(crate) fn blit_photo(
     };
     let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, u32::from(c)));
     let row_bytes = (fw * 3) as usize;
-    let sx = photo.width() as f32 / dw;
     let sy = photo.height() as f32 / dh;
     let (bx0, by0) = (x0.floor() as i32 - border, y0.floor() as i32 - border);
     let (bx1, by1) = ((x0 + dw).ceil() as i32 + border, (y0 + dh).ceil() as i32 + border);
-    let (pw, ph) = (photo.width() as f32, photo.height() as f32);
+    let ph = photo.height() as f32;
     let xs = bx0.max(0)..bx1.min(fw as i32);
     let height = (frame.len() / row_bytes) as u32;
     let Some(ys) = clip_rows(by0, by1, rows, height).filter(|_| !xs.is_empty()) else {
         return; // off-screen or outside the band, or degenerate (e.g. a tiny photo with a negative border)
     };
-    // Per column, once per frame: source taps (None = border). Inside columns are contiguous.
-    let taps: Vec<Option<Tap>> = xs.clone().map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw)).collect();
-    let first = taps.iter().position(Option::is_some);
-    let inner = match first {
-        Some(f) => f..f + taps[f..].iter().take_while(|t| t.is_some()).count(),
-        None => 0..0,
-    };
-    let taps: Vec<Tap> = taps[inner.clone()].iter().flatten().copied().collect();
-    let (src_lo, src_hi) = match (taps.first(), taps.last()) {
-        (Some(a), Some(b)) => (a.i0, b.i1 + 1),
-        _ => (0, 0),
-    };
-    // Each pixel's left tap in the blended row (relative to the first source
-    // column used) and weights. The right tap is always the next pixel: at
-    // the last column (where a tap clamps to the same pixel) its weight is 0.
-    let hs: Vec<HTap> = taps.iter().map(|t| HTap::new((t.i0 - src_lo) * 3, t.w)).collect();
-    debug_assert!(taps.iter().all(|t| t.i1 == t.i0 + 1 || t.w == 0));
-    let src = photo.as_raw();
-    let stride = photo.width() as usize * 3;
-    let mut mix = Vec::<u16>::new();
-    for_rows(frame, row_bytes, ys, |y, row| {
-        let y = y as i32;
-        let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
-        let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
-            out.chunks_exact_mut(3).for_each(border_px);
-            return;
-        };
-        let (left, rest) = out.split_at_mut(inner.start * 3);
-        let (middle, right) = rest.split_at_mut(inner.len() * 3);
-        left.chunks_exact_mut(3).chain(right.chunks_exact_mut(3)).for_each(border_px);
-        let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
-        let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
-        blend_rows(top, bottom, ty.w, &mut mix);
-        if alpha == 256 {
-            resample_row(&mix, &hs, middle);
-        } else {
-            resample_row_over(&mix, &hs, middle, alpha);
-        }
+    let key = ColumnsKey { x0: x0.to_bits(), dw: dw.to_bits(), pw: photo.width(), fw, border };
+    with_columns(key, |c| {
+        let Columns { inner, src_lo, src_hi, hs } = c;
+        let src = photo.as_raw();
+        let stride = photo.width() as usize * 3;
+        let mut mix = Vec::<u16>::new();
+        for_rows(frame, row_bytes, ys, |y, row| {
+            let y = y as i32;
+            let out = &mut row[xs.start as usize * 3..xs.end as usize * 3];
+            let Some(ty) = Tap::new((y as f32 + 0.5 - y0) * sy - 0.5, ph) else {
+                out.chunks_exact_mut(3).for_each(border_px);
+                return;
+            };
+            let (left, rest) = out.split_at_mut(inner.start * 3);
+            let (middle, right) = rest.split_at_mut(inner.len() * 3);
+            left.chunks_exact_mut(3).chain(right.chunks_exact_mut(3)).for_each(border_px);
+            let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
+            let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
+            blend_rows(top, bottom, ty.w, &mut mix);
+            if alpha == 256 {
+                resample_row(&mix, hs, middle);
+            } else {
+                resample_row_over(&mix, hs, middle, alpha);
+            }
+        });
     });
+}
+
+/// What a photo blit's columns depend on: the placement along x, the
+/// photo's width, the frame's width and the border.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ColumnsKey {
+    x0: u32,
+    dw: u32,
+    pw: u32,
+    fw: u32,
+    border: i32,
+}
+
+/// A photo blit's columns: which are photo rather than border (`inner`,
+/// relative to the first visible column), the source columns they read
+/// (`src_lo..src_hi`) and each one's taps.
+struct Columns {
+    inner: Range<usize>,
+    src_lo: usize,
+    src_hi: usize,
+    hs: Vec<HTap>,
+}
+
+impl Columns {
+    fn new(ColumnsKey { x0, dw, pw, fw, border }: ColumnsKey) -> Columns {
+        let (x0, dw) = (f32::from_bits(x0), f32::from_bits(dw));
+        let sx = pw as f32 / dw;
+        let xs = (x0.floor() as i32 - border).max(0)..((x0 + dw).ceil() as i32 + border).min(fw as i32);
+        // Source taps per column (None = border). Inside columns are contiguous.
+        let taps: Vec<Option<Tap>> = xs.map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw as f32)).collect();
+        let first = taps.iter().position(Option::is_some);
+        let inner = match first {
+            Some(f) => f..f + taps[f..].iter().take_while(|t| t.is_some()).count(),
+            None => 0..0,
+        };
+        let taps: Vec<Tap> = taps[inner.clone()].iter().flatten().copied().collect();
+        let (src_lo, src_hi) = match (taps.first(), taps.last()) {
+            (Some(a), Some(b)) => (a.i0, b.i1 + 1),
+            _ => (0, 0),
+        };
+        // Each pixel's left tap in the blended row (relative to the first
+        // source column used) and weights. The right tap is always the next
+        // pixel: at the last column (where a tap clamps to the same pixel)
+        // its weight is 0.
+        debug_assert!(taps.iter().all(|t| t.i1 == t.i0 + 1 || t.w == 0));
+        let hs = taps.iter().map(|t| HTap::new((t.i0 - src_lo) * 3, t.w)).collect();
+        Columns { inner, src_lo, src_hi, hs }
+    }
+}
+
+/// Runs `f` with the columns for `key`, made once and kept (per thread, the
+/// last two placements): a frame is drawn in ~23 bands that all share them,
+/// and a defocus blend draws two photo levels.
+fn with_columns<R>(key: ColumnsKey, f: impl FnOnce(&Columns) -> R) -> R {
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(ColumnsKey, std::rc::Rc<Columns>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let columns = RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some(at) = recent.iter().position(|(k, _)| *k == key) {
+            let hit = recent.remove(at);
+            recent.push(hit);
+        } else {
+            if recent.len() == 2 {
+                recent.remove(0);
+            }
+            recent.push((key, std::rc::Rc::new(Columns::new(key))));
+        }
+        recent.last().expect("just pushed").1.clone()
+    });
+    f(&columns)
 }
 
 /// Like [`blit_photo`], rotated by `angle` radians about the rectangle's

@@ -534,8 +534,10 @@ fn draw_shape(
                 };
                 *a = (((1.0 - d) / soft).clamp(0.0, 1.0) * k * 256.0) as u16;
             }
-            cover3.clear();
-            cover3.extend(cover.iter().flat_map(|&a| [a; 3]));
+            cover3.resize(cover.len() * 3, 0);
+            for (d, &a) in cover3.chunks_exact_mut(3).zip(&cover) {
+                d.fill(a);
+            }
             let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
             for ((d, &a), &c) in bytes.iter_mut().zip(&cover3).zip(&pattern) {
                 *d = ((u16::from(*d) * (256 - a)).wrapping_add(c * a) >> 8) as u8;
