@@ -301,10 +301,17 @@ pub(crate) fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     let small = image::imageops::blur(&small, 2.0);
     let mut big = vec![0u8; (w * h * 3) as usize];
     blit_photo(&mut big, (w, h), &small, (0.0, 0.0, w as f32, h as f32), 0, 256, &(0..h));
-    for c in &mut big {
-        *c = (f32::from(*c) * 0.45) as u8;
-    }
+    apply_lut(&mut big, |c| (f32::from(c) * 0.45) as u8);
     big
+}
+
+/// Maps every byte through `f`, computed once per value: a per-byte float
+/// pass over a whole canvas was a visible part of a render's start-up.
+pub(crate) fn apply_lut(bytes: &mut [u8], f: impl Fn(u8) -> u8) {
+    let lut: [u8; 256] = std::array::from_fn(|v| f(v as u8));
+    for b in bytes {
+        *b = lut[usize::from(*b)];
+    }
 }
 
 /// `img` resized to `w`×`h` with Lanczos3; a photo more than twice as big

@@ -3,10 +3,11 @@
 
 use super::spec::{Anim, Span};
 use super::{contain, place};
-use crate::raster::{band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo};
+use crate::raster::{
+    apply_lut, band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo,
+};
 use image::imageops::FilterType;
 use image::RgbImage;
-use rayon::prelude::*;
 use std::ops::Range;
 
 /// What a photo layer's spec says, borrowed.
@@ -189,7 +190,7 @@ impl Backdrop {
         let (bw, bh) = if still { (w, h) } else { ((w as f32 * MARGIN) as u32, (h as f32 * MARGIN) as u32) };
         let mut pixels = blurred_backdrop(img, bw, bh);
         let keep = ((1.0 - darken.clamp(0.0, 1.0)) / 0.45).min(2.0); // blurred_backdrop already darkens to 45 %
-        pixels.par_iter_mut().for_each(|p| *p = (f32::from(*p) * keep).min(255.0) as u8);
+        apply_lut(&mut pixels, |p| (f32::from(p) * keep).min(255.0) as u8);
         if still {
             return Backdrop::Still(pixels);
         }
