@@ -9,6 +9,7 @@
 
 use std::ops::Range;
 
+use crate::encode::BandSink;
 use crate::rowops::{blend_rows, resample_row, resample_row_over, HTap};
 use crate::text::TextMask;
 use image::RgbImage;
@@ -30,6 +31,21 @@ const BAND_ROWS: u32 = 32;
 /// The bands a frame `height` rows tall is composed in, top to bottom.
 pub(crate) fn bands(height: u32) -> impl Iterator<Item = Range<u32>> {
     (0..height).step_by(BAND_ROWS as usize).map(move |y| y..(y + BAND_ROWS).min(height))
+}
+
+/// Draws a frame `w`×`h` band by band with `draw_rows`, handing each band
+/// to `sink` as soon as it is drawn (see [`crate::encode::DrawFn`]).
+pub(crate) fn draw_in_bands(
+    frame: &mut [u8],
+    (w, h): (u32, u32),
+    mut draw_rows: impl FnMut(&mut [u8], &Range<u32>),
+    sink: &mut BandSink<'_>,
+) {
+    let row_bytes = w as usize * 3;
+    for rows in bands(h) {
+        draw_rows(frame, &rows);
+        sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
+    }
 }
 
 /// The byte range of the rows `rows` in a frame of `len` bytes with rows of

@@ -4,7 +4,7 @@
 
 use crate::encode::{write_video, BandSink, VideoFormat};
 use crate::raster::{
-    band_bytes, bands, blend_mask, blit_photo, blurred_backdrop, fill_rect, for_rows, resize_photo, smoothstep,
+    band_bytes, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
 };
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
@@ -49,13 +49,7 @@ impl Renderer for SimpleRenderer {
         let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
         let prepare = || {
             let scene = Scene::new(job, w, h);
-            Ok(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| {
-                let row_bytes = w as usize * 3;
-                for rows in bands(h) {
-                    scene.draw_rows(i, frames, frame, &rows);
-                    sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
-                }
-            })
+            Ok(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| scene.draw_banded(i, frames, frame, sink))
         };
         let times = write_video(out, format, &crate::audio::Soundtrack::default(), prepare, ctl)?;
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })
@@ -118,9 +112,12 @@ impl Scene {
 
     /// Draws frame `i` of `n` band by band (see [`crate::raster`]).
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
-        for rows in bands(self.h) {
-            self.draw_rows(i, n, frame, &rows);
-        }
+        self.draw_banded(i, n, frame, &mut |_, _| {});
+    }
+
+    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
+    fn draw_banded(&self, i: u32, n: u32, frame: &mut [u8], sink: &mut BandSink<'_>) {
+        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(i, n, frame, rows), sink);
     }
 
     fn draw_rows(&self, i: u32, n: u32, frame: &mut [u8], rows: &Range<u32>) {

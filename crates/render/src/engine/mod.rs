@@ -14,7 +14,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, BandSink, VideoFormat};
-use crate::raster::{band_bytes, bands, clip_rows, for_rows};
+use crate::raster::{band_bytes, clip_rows, draw_in_bands, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -311,12 +311,7 @@ impl Scene {
     /// CPU cache through all the layers, unless a layer needs the whole frame
     /// at once (a zoom transition samples rows from anywhere).
     fn draw(&self, t: f32, frame: &mut [u8]) {
-        if self.needs_whole_frame(t) {
-            return self.draw_rows(t, frame, &(0..self.h));
-        }
-        for rows in bands(self.h) {
-            self.draw_rows(t, frame, &rows);
-        }
+        self.draw_banded(t, frame, &mut |_, _| {});
     }
 
     /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
@@ -325,11 +320,7 @@ impl Scene {
             self.draw_rows(t, frame, &(0..self.h));
             return sink(frame, 0..self.h);
         }
-        let row_bytes = self.w as usize * 3;
-        for rows in bands(self.h) {
-            self.draw_rows(t, frame, &rows);
-            sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
-        }
+        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(t, frame, rows), sink);
     }
 
     /// Whether the frame at `t` can't be drawn band by band.

@@ -182,7 +182,8 @@ fn portrait_photos_never_lose_their_top_third() {
 }
 
 /// Composing band by band gives exactly the pixels of composing the whole
-/// frame in one pass, for every layer kind the built-in templates use
+/// frame in one pass (and their I420 conversion, band by band as they are
+/// drawn, what converting the whole frame gives), for every layer kind the built-in templates use
 /// (transitions included, and text mid-reveal), at many moments.
 #[test]
 fn bands_compose_exactly_like_whole_frames() {
@@ -196,9 +197,14 @@ fn bands_compose_exactly_like_whole_frames() {
             let t = step as f32 * 0.25 + 0.13;
             let (mut whole, mut bands) = (vec![1u8; len], vec![2u8; len]);
             scene.draw_rows(t, &mut whole, &(0..spec.height));
-            scene.draw(t, &mut bands);
+            // Each band converted to I420 as it is drawn, as a render does.
+            let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
+            scene.draw_banded(t, &mut bands, &mut |band, rows| yuv.read_rgb_rows(band, rows));
             banded += usize::from(!scene.needs_whole_frame(t));
             assert!(whole == bands, "template {id} at {t} s: bands differ from the whole frame");
+            let mut converted = crate::yuv::I420::new(spec.width, spec.height);
+            converted.read_rgb(&whole);
+            assert!(yuv == converted, "template {id} at {t} s: banded I420 differs");
         }
         assert!(banded > 0, "template {id} was drawn in bands at some moment");
     }
