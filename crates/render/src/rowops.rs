@@ -98,6 +98,8 @@ mod x86 {
         // Drops every fourth byte: (r, g, b, 0) × 4 → 12 bytes.
         let squeeze = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
         let round = _mm_set1_epi32(1 << 14);
+        // The stores below rely on it.
+        assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
         let pixel = |t: &HTap| {
             // SAFETY: `at + 8 ≤ mix.len()`, checked before each step.
             let v = unsafe { _mm_loadu_si128(mix.as_ptr().add(t.at as usize) as *const __m128i) };
@@ -113,8 +115,7 @@ mod x86 {
             let a = _mm_packs_epi32(pixel(&taps[i]), pixel(&taps[i + 1]));
             let b = _mm_packs_epi32(pixel(&taps[i + 2]), pixel(&taps[i + 3]));
             let bytes = _mm_shuffle_epi8(_mm_packus_epi16(a, b), squeeze);
-            debug_assert!(i * 3 + 16 <= out.len());
-            // SAFETY: 3i + 16 ≤ 3(i + 6) ≤ out.len(); the four bytes past
+            // SAFETY: 3i + 16 ≤ 3(i + 6) ≤ 3·taps.len() = out.len(); the four bytes past
             // the twelve written are the next step's (or the scalar tail's).
             unsafe { _mm_storeu_si128(out.as_mut_ptr().add(i * 3) as *mut __m128i, bytes) };
             i += 4;
