@@ -7,7 +7,7 @@
 use fdk_aac::dec::{Decoder, Transport};
 use std::sync::atomic::AtomicBool;
 use videoagent_render::audio::{encode_aac, soundtrack, Soundtrack, AAC_FRAME, SAMPLE_RATE};
-use videoagent_render::encode::{write_video, VideoFormat};
+use videoagent_render::encode::{whole_frames, write_video, VideoFormat};
 use videoagent_render::{AudioCodec, RenderControl};
 
 /// AudioSpecificConfig of AAC-LC (2), 48 kHz (index 3), stereo (2).
@@ -82,7 +82,7 @@ fn aac_video_has_an_mp4a_track_in_sync_with_the_picture() {
     let cancel = AtomicBool::new(false);
     let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: AudioCodec::Aac };
     let draw = |i: u32, frame: &mut [u8]| frame.fill((i * 5) as u8);
-    write_video(&out, format, &Soundtrack::default(), &draw, &ctl).unwrap();
+    write_video(&out, format, &Soundtrack::default(), || Ok(whole_frames(draw, format.width)), &ctl).unwrap();
 
     let bytes = std::fs::read(&out).unwrap();
     let mut reader = mp4::Mp4Reader::read_header(std::io::Cursor::new(&bytes), bytes.len() as u64).unwrap();
