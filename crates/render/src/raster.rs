@@ -25,7 +25,8 @@ pub(crate) fn clip_rows(y0: i32, y1: i32, rows: &Range<u32>, height: u32) -> Opt
 /// Rows per band when a frame is composed band by band: 32 rows of 1280
 /// RGB pixels (120 KB), with the matching rows of the static base and the
 /// vignette's gains, stay in a 512 KB L2 cache through every layer. (Smaller
-/// bands pay each layer's per-call setup more often.)
+/// bands pay each layer's per-call setup more often.) Even, so that I420
+/// chroma rows split cleanly between bands (`yuv::I420::read_rgb_rows`).
 const BAND_ROWS: u32 = 32;
 
 /// The bands a frame `height` rows tall is composed in, top to bottom.

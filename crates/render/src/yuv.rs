@@ -34,15 +34,14 @@ impl I420 {
         (y, u, v)
     }
 
-    /// Converts a packed RGB8 frame of the same size into this one, a band
-    /// of rows at a time (see [`I420::read_rgb_rows`]).
+    /// Converts a packed RGB8 frame of the same size into this one, in the
+    /// bands a frame is composed in (see [`I420::read_rgb_rows`]).
     pub fn read_rgb(&mut self, rgb: &[u8]) {
-        const BAND: usize = 32; // even, so chroma rows split cleanly
         let (w, h) = (self.width, self.height);
         assert_eq!(rgb.len(), w * h * 3, "RGB frame of the frame's size");
-        for top in (0..h).step_by(BAND) {
-            let rows = top..(top + BAND).min(h);
-            self.read_rgb_rows(&rgb[rows.start * w * 3..rows.end * w * 3], rows.start as u32..rows.end as u32);
+        for rows in crate::raster::bands(h as u32) {
+            let bytes = crate::raster::band_bytes(&rows, w * 3, rgb.len());
+            self.read_rgb_rows(&rgb[bytes], rows);
         }
     }
 
