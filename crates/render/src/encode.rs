@@ -511,7 +511,7 @@ mod tests {
         let draw = |i: u32, frame: &mut [u8]| {
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
         };
-        let (packets, _) = encode_segments(format, DEFAULT_BITRATE, &whole_frames(draw, 64), &ctl).unwrap();
+        let (packets, _) = encode_segments(format, DEFAULT_BITRATE, &whole_frames(draw, format.width), &ctl).unwrap();
         assert_eq!(packets.len(), 60);
         assert!(packets[0].keyframe && packets[30].keyframe, "each segment starts with a keyframe");
         assert_eq!(done.load(Ordering::Relaxed), 60);
@@ -536,11 +536,11 @@ mod tests {
     }
 
     fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize) -> Vec<Vec<u8>> {
-        let draw = whole_frames(draw, 64);
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
         let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
+        let draw = whole_frames(draw, format.width);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let (packets, _) = pool.install(|| encode_segments(format, DEFAULT_BITRATE, &draw, &ctl)).unwrap();
         packets.into_iter().map(|p| p.data).collect()
