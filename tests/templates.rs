@@ -46,8 +46,12 @@ const CASES: &[Case] = &[
 ];
 
 fn render(case: &Case, text: &str, out: &std::path::Path) {
+    render_with(case, text, out, &[]);
+}
+
+fn render_with(case: &Case, text: &str, out: &std::path::Path, extra: &[&str]) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_videoagent"));
-    cmd.args(["render", "--template", case.id, "-o"]).arg(out);
+    cmd.args(["render", "--template", case.id, "-o"]).arg(out).args(extra);
     if let Some(img) = case.image {
         cmd.arg("--image").arg(fixture(img));
     }
@@ -75,6 +79,15 @@ fn reference_templates_make_valid_videos() {
         let spread = mid.pixels().map(|p| p[1]).max().unwrap() - mid.pixels().map(|p| p[1]).min().unwrap();
         assert!(spread > 60, "{}: frame is flat", case.id);
         assert!(mean_abs_diff(first, mid) > 2.0, "{}: nothing moves", case.id);
+        // The video shows what a still of the same moment shows (a render
+        // draws the final vignette during the I420 conversion, a still on RGB).
+        let still_path = dir.path().join(format!("{}.png", case.id));
+        let at = format!("{}s", (video.frames.len() / 2) as f64 / 25.0);
+        render_with(case, case.texts[0], &still_path, &["--frame", &at]);
+        let still = image::open(&still_path).unwrap().to_rgb8();
+        let off = mean_abs_diff(mid, &still);
+        eprintln!("{}: video vs still {off:.3}", case.id);
+        assert!(off < 2.5, "{}: the video's frame differs from the still by {off:.2} levels", case.id);
         // The input photo is visible in some frame.
         if let Some(img) = case.image {
             let best = best_photo_ncc(&video, case.id, img, 5);

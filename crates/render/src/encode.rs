@@ -71,8 +71,20 @@ pub fn write_video<D: Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync>(
     })
 }
 
-/// Takes a finished band of a frame: its packed RGB8 bytes and its rows.
-pub type BandSink<'a> = dyn FnMut(&[u8], std::ops::Range<u32>) + 'a;
+/// A finished band of a frame, as a [`DrawFn`] hands it over.
+pub struct Band<'a> {
+    /// The rows' packed RGB8 bytes.
+    pub rgb: &'a [u8],
+    /// Which rows of the frame they are.
+    pub rows: std::ops::Range<u32>,
+    /// Gains the pixels still need, one per pixel of these rows (`g` means
+    /// × (g + 1) / 256): a frame's final vignette, applied while the band is
+    /// converted to I420 instead of as a pass of its own.
+    pub gains: Option<&'a [u8]>,
+}
+
+/// Takes each finished band of a frame.
+pub type BandSink<'a> = dyn FnMut(Band<'_>) + 'a;
 
 /// Draws frame `i` into an RGB8 buffer, handing each band of rows to the
 /// sink as soon as it is final, so that it is converted to I420 while its
@@ -88,7 +100,7 @@ pub fn whole_frames(
     move |i, frame, sink| {
         draw(i, frame);
         let rows = (frame.len() / (width as usize * 3).max(1)) as u32;
-        sink(frame, 0..rows);
+        sink(Band { rgb: frame, rows: 0..rows, gains: None });
     }
 }
 
@@ -136,7 +148,7 @@ pub fn encode_segments(
     let lanes: Vec<Lane> = segments(frames).into_iter().map(Lane::new).collect();
     // A bug in a layer must fail this render, not the process.
     let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
-        let mut convert = |band: &[u8], rows| yuv.read_rgb_rows(band, rows);
+        let mut convert = |band: Band<'_>| yuv.read_band(&band);
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, rgb, &mut convert)))
             .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
         Ok::<(), RenderError>(())

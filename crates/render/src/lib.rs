@@ -9,6 +9,7 @@ pub mod encode;
 pub mod engine;
 pub mod h264;
 mod raster;
+mod rgb2yuv;
 mod rowops;
 mod simple;
 mod text;

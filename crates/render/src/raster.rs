@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::encode::BandSink;
+use crate::encode::{Band, BandSink};
 use crate::rowops::{blend_rows, resample_row, resample_row_over, HTap};
 use crate::text::TextMask;
 use image::RgbImage;
@@ -26,7 +26,7 @@ pub(crate) fn clip_rows(y0: i32, y1: i32, rows: &Range<u32>, height: u32) -> Opt
 /// RGB pixels (120 KB), with the matching rows of the static base and the
 /// vignette's gains, stay in a 512 KB L2 cache through every layer. (Smaller
 /// bands pay each layer's per-call setup more often.) Even, so that I420
-/// chroma rows split cleanly between bands (`yuv::I420::read_rgb_rows`).
+/// chroma rows split cleanly between bands (`yuv::I420::read_band`).
 const BAND_ROWS: u32 = 32;
 
 /// The bands a frame `height` rows tall is composed in, top to bottom.
@@ -35,17 +35,20 @@ pub(crate) fn bands(height: u32) -> impl Iterator<Item = Range<u32>> {
 }
 
 /// Draws a frame `w`×`h` band by band with `draw_rows`, handing each band
-/// to `sink` as soon as it is drawn (see [`crate::encode::DrawFn`]).
+/// to `sink` as soon as it is drawn, with its share of the frame's `gains`
+/// (one per pixel; see [`crate::encode::Band`]).
 pub(crate) fn draw_in_bands(
     frame: &mut [u8],
     (w, h): (u32, u32),
     mut draw_rows: impl FnMut(&mut [u8], &Range<u32>),
+    gains: Option<&[u8]>,
     sink: &mut BandSink<'_>,
 ) {
     let row_bytes = w as usize * 3;
     for rows in bands(h) {
         draw_rows(frame, &rows);
-        sink(&frame[band_bytes(&rows, row_bytes, frame.len())], rows);
+        let gains = gains.map(|g| &g[band_bytes(&rows, w as usize, g.len())]);
+        sink(Band { rgb: &frame[band_bytes(&rows, row_bytes, frame.len())], rows, gains });
     }
 }
 

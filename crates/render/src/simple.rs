@@ -112,12 +112,12 @@ impl Scene {
 
     /// Draws frame `i` of `n` band by band (see [`crate::raster`]).
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
-        self.draw_banded(i, n, frame, &mut |_, _| {});
+        self.draw_banded(i, n, frame, &mut |_| {});
     }
 
     /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
     fn draw_banded(&self, i: u32, n: u32, frame: &mut [u8], sink: &mut BandSink<'_>) {
-        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(i, n, frame, rows), sink);
+        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(i, n, frame, rows), None, sink);
     }
 
     fn draw_rows(&self, i: u32, n: u32, frame: &mut [u8], rows: &Range<u32>) {

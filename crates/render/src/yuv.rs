@@ -1,7 +1,9 @@
 //! I420 frames and the RGB → YUV conversion (BT.601 limited range, what
 //! H.264 decoders assume when the stream carries no colour description).
 
-use openh264::formats::{RgbSliceU8, YUVBuffer, YUVSource};
+use crate::encode::Band;
+use crate::rgb2yuv::row_pair;
+use openh264::formats::YUVSource;
 
 /// A planar 4:2:0 frame: the Y plane, then U, then V, without padding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,65 +37,39 @@ impl I420 {
     }
 
     /// Converts a packed RGB8 frame of the same size into this one, in the
-    /// bands a frame is composed in (see [`I420::read_rgb_rows`]).
+    /// bands a frame is composed in.
     pub fn read_rgb(&mut self, rgb: &[u8]) {
         let (w, h) = (self.width, self.height);
         assert_eq!(rgb.len(), w * h * 3, "RGB frame of the frame's size");
         for rows in crate::raster::bands(h as u32) {
             let bytes = crate::raster::band_bytes(&rows, w * 3, rgb.len());
-            self.read_rgb_rows(&rgb[bytes], rows);
+            self.read_band(&Band { rgb: &rgb[bytes], rows, gains: None });
         }
     }
 
-    /// Converts the rows `rows` (an even number, from an even row, or up to
-    /// the frame's end) from `band`, their packed RGB8 bytes, with openh264's
-    /// SIMD converter (AVX2 where the CPU has it) through small buffers kept
-    /// per thread: no frame-sized allocation (and page faults) per frame.
-    /// Called by a render for each band as soon as it is composed, while its
-    /// pixels are still in the CPU cache. Serial: a render's segments already
-    /// keep every core busy.
-    pub fn read_rgb_rows(&mut self, band: &[u8], rows: std::ops::Range<u32>) {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Vec<YUVBuffer>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
+    /// Converts a band of rows (an even number, from an even row, or up to
+    /// the frame's end), applying its gains if it has any. A render calls
+    /// this for each band as soon as it is composed, while its pixels are
+    /// still in the CPU cache. Serial: a render's segments already keep
+    /// every core busy.
+    pub fn read_band(&mut self, band: &Band<'_>) {
         let (w, h) = (self.width, self.height);
-        let (top, end) = (rows.start as usize, (rows.end as usize).min(h));
-        assert!(top % 2 == 0 && (end - top) % 2 == 0 && top < end, "an even band of rows, not {rows:?}");
-        let lines = end - top;
-        assert_eq!(band.len(), w * lines * 3, "RGB bytes of the band");
+        let (top, end) = (band.rows.start as usize, (band.rows.end as usize).min(h));
+        assert!(top % 2 == 0 && (end - top) % 2 == 0 && top < end, "an even band of rows, not {:?}", band.rows);
+        assert_eq!(band.rgb.len(), w * (end - top) * 3, "RGB bytes of the band");
+        assert!(band.gains.is_none_or(|g| g.len() == w * (end - top)), "a gain per pixel of the band");
+        let (y, u, v) = self.planes_mut();
         let cw = w / 2;
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            // One buffer per band height (a frame's last band may be shorter).
-            let at = match scratch.iter().position(|b| b.dimensions() == (w, lines)) {
-                Some(at) => at,
-                None => {
-                    scratch.push(YUVBuffer::new(w, lines));
-                    scratch.len() - 1
-                }
-            };
-            let buffer = &mut scratch[at];
-            buffer.read_rgb8(RgbSliceU8::new(band, (w, lines)));
-            let (ys, us, vs) = buffer.strides();
-            let (y, u, v) = self.planes_mut();
-            copy_plane(buffer.y(), ys, &mut y[top * w..end * w], w);
-            let chroma = (top / 2) * cw..(end / 2) * cw;
-            copy_plane(buffer.u(), us, &mut u[chroma.clone()], cw);
-            copy_plane(buffer.v(), vs, &mut v[chroma], cw);
-            if scratch.len() > 4 {
-                drop(scratch.remove(0)); // frames of many sizes on this thread: keep a few
-            }
-        });
-    }
-}
-
-/// Copies rows of `width` bytes from a strided plane into a packed one.
-fn copy_plane(src: &[u8], stride: usize, dst: &mut [u8], width: usize) {
-    if width == 0 {
-        return;
-    }
-    for (to, from) in dst.chunks_exact_mut(width).zip(src.chunks(stride)) {
-        to.copy_from_slice(&from[..width]);
+        for pair in 0..(end - top) / 2 {
+            let (row, chroma_row) = (top + 2 * pair, top / 2 + pair);
+            row_pair(
+                &band.rgb[pair * 6 * w..(pair + 1) * 6 * w],
+                band.gains.map(|g| &g[pair * 2 * w..(pair + 1) * 2 * w]),
+                &mut y[row * w..(row + 2) * w],
+                &mut u[chroma_row * cw..(chroma_row + 1) * cw],
+                &mut v[chroma_row * cw..(chroma_row + 1) * cw],
+            );
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::rng::mix;
 use super::spec::GradeSpec;
 use crate::raster::smoothstep;
+use crate::rgb2yuv::UNITY;
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -26,9 +27,9 @@ fn band<'a>(frame: &'a mut [u8], w: u32, rows: &Range<u32>) -> &'a mut [u8] {
     &mut frame[bytes]
 }
 
-/// Darkened corners: a gain per byte of the frame (stored as gain − 1, so
-/// 1..=256 fits a byte and the multiply runs in 16-bit lanes), and per row
-/// the span it touches (the centre keeps gain 256 and is skipped).
+/// Darkened corners: a gain per pixel (stored as gain − 1, so 1..=256 fits
+/// a byte; see [`crate::rgb2yuv`]), and per row the span of pixels it
+/// touches (the centre keeps gain 256 and is skipped).
 pub(super) struct Vignette {
     gain: Vec<u8>,
     spans: Vec<(usize, usize)>,
@@ -38,42 +39,50 @@ impl Vignette {
     pub(super) fn new(w: u32, h: u32, strength: f32) -> Vignette {
         let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
         let max = (cx * cx + cy * cy).sqrt();
-        let mut gain = vec![0u8; (w * h * 3) as usize];
-        gain.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+        let mut gain = vec![0u8; (w * h) as usize];
+        gain.par_chunks_mut(w as usize).enumerate().for_each(|(y, row)| {
             let dy2 = (y as f32 - cy).powi(2);
-            for (x, px) in row.chunks_exact_mut(3).enumerate() {
+            for (x, px) in row.iter_mut().enumerate() {
                 let d = ((x as f32 - cx).powi(2) + dy2).sqrt() / max;
                 let g = 1.0 - strength.clamp(0.0, 1.0) * smoothstep((d - 0.45) / 0.55);
-                px.fill((((g * 256.0) as u32).clamp(1, 256) - 1) as u8);
+                *px = (((g * 256.0) as u32).clamp(1, 256) - 1) as u8;
             }
         });
-        // Rows are symmetric about the centre, so the untouched bytes form one middle run.
+        // Rows are symmetric about the centre, so the untouched pixels form one middle run.
         let spans = gain
-            .chunks(w as usize * 3)
+            .chunks(w as usize)
             .map(|row| {
-                let left = row.iter().take_while(|&&g| g < 255).count();
-                let right = row.len() - row.iter().rev().take_while(|&&g| g < 255).count();
+                let left = row.iter().take_while(|&&g| g < UNITY).count();
+                let right = row.len() - row.iter().rev().take_while(|&&g| g < UNITY).count();
                 (left, right.max(left))
             })
             .collect();
         Vignette { gain, spans }
     }
 
+    /// The gains of the whole frame, one per pixel, row by row.
+    pub(super) fn gains(&self) -> &[u8] {
+        &self.gain
+    }
+
+    /// Darkens the RGB8 rows `rows` of a frame `w` pixels wide.
     pub(super) fn apply(&self, frame: &mut [u8], w: u32, rows: &Range<u32>) {
-        let row_bytes = w as usize * 3;
-        let darken = |bytes: &mut [u8], gains: &[u8]| {
-            for (c, &g) in bytes.iter_mut().zip(gains) {
-                *c = ((u16::from(*c) * (u16::from(g) + 1)) >> 8) as u8; // ≤ 255 × 256 fits u16
+        let darken = |pixels: &mut [u8], gains: &[u8]| {
+            for (px, &g) in pixels.chunks_exact_mut(3).zip(gains) {
+                let g = u16::from(g) + 1;
+                for c in px {
+                    *c = ((u16::from(*c) * g) >> 8) as u8; // ≤ 255 × 256 fits u16
+                }
             }
         };
         let skip = rows.start as usize;
         band(frame, w, rows)
-            .chunks_exact_mut(row_bytes)
-            .zip(self.gain.chunks_exact(row_bytes).skip(skip))
+            .chunks_exact_mut(w as usize * 3)
+            .zip(self.gain.chunks_exact(w as usize).skip(skip))
             .zip(self.spans.iter().skip(skip))
             .for_each(|((row, gains), &(left, right))| {
-                darken(&mut row[..left], &gains[..left]);
-                darken(&mut row[right..], &gains[right..]);
+                darken(&mut row[..left * 3], &gains[..left]);
+                darken(&mut row[right * 3..], &gains[right..]);
             });
     }
 }

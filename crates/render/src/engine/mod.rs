@@ -13,7 +13,7 @@ mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
-use crate::encode::{write_video, BandSink, VideoFormat};
+use crate::encode::{write_video, Band, BandSink, VideoFormat};
 use crate::raster::{band_bytes, clip_rows, draw_in_bands, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
@@ -131,7 +131,7 @@ pub fn compose_all(
     // Frames side by side, as the segments of a render compose them.
     let rgb = || vec![0u8; (spec.width * spec.height * 3) as usize];
     frames.par_iter_mut().enumerate().for_each_init(rgb, |rgb, (i, yuv)| {
-        scene.draw_banded(i as f32 / spec.fps as f32, rgb, &mut |band, rows| yuv.read_rgb_rows(band, rows));
+        scene.draw_banded(i as f32 / spec.fps as f32, rgb, &mut |band| yuv.read_band(&band));
     });
     Ok((frames, format, started.elapsed()))
 }
@@ -170,6 +170,10 @@ struct Scene {
     base: Vec<u8>,
     /// The rest, drawn every frame over `base`.
     layers: Vec<Prepared>,
+    /// A vignette ending the stack, drawn apart: a render applies its gains
+    /// while converting each band to I420 (no pass of its own), a still
+    /// frame at the end of [`Scene::draw`].
+    finish: Option<Vignette>,
 }
 
 impl Prepared {
@@ -200,7 +204,13 @@ fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>,
 
 impl Scene {
     fn prepare(spec: &TemplateSpec, job: &RenderJob) -> Result<Scene, RenderError> {
-        Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id)
+        let mut scene = Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id)?;
+        // Only the video's own stack: a scene of a sequence draws into its parent's bands.
+        if let Some(Prepared::Vignette(_)) = scene.layers.last() {
+            let Some(Prepared::Vignette(v)) = scene.layers.pop() else { unreachable!("checked above") };
+            scene.finish = Some(v);
+        }
+        Ok(scene)
     }
 
     /// Prepares a stack of layers shown for `duration` seconds (a whole video or one scene).
@@ -295,7 +305,7 @@ impl Scene {
         // Compose the static bottom of the stack once instead of every frame;
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
-        let mut scene = Scene { w, h, duration, base: Vec::new(), layers };
+        let mut scene = Scene { w, h, duration, base: Vec::new(), layers, finish: None };
         if dynamic > 0 {
             // (With no static layer the base is black: `draw` clears instead, saving a frame of memory.)
             let rest = scene.layers.split_off(dynamic);
@@ -311,16 +321,21 @@ impl Scene {
     /// CPU cache through all the layers, unless a layer needs the whole frame
     /// at once (a zoom transition samples rows from anywhere).
     fn draw(&self, t: f32, frame: &mut [u8]) {
-        self.draw_banded(t, frame, &mut |_, _| {});
+        self.draw_banded(t, frame, &mut |_| {});
+        if let Some(vignette) = &self.finish {
+            vignette.apply(frame, self.w, &(0..self.h));
+        }
     }
 
-    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
+    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is
+    /// drawn, with the final vignette's gains still to apply.
     fn draw_banded(&self, t: f32, frame: &mut [u8], sink: &mut BandSink<'_>) {
+        let gains = self.finish.as_ref().map(Vignette::gains);
         if self.needs_whole_frame(t) {
             self.draw_rows(t, frame, &(0..self.h));
-            return sink(frame, 0..self.h);
+            return sink(Band { rgb: frame, rows: 0..self.h, gains });
         }
-        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(t, frame, rows), sink);
+        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(t, frame, rows), gains, sink);
     }
 
     /// Whether the frame at `t` can't be drawn band by band.

@@ -183,7 +183,8 @@ fn portrait_photos_never_lose_their_top_third() {
 
 /// Composing band by band gives exactly the pixels of composing the whole
 /// frame in one pass (and their I420 conversion, band by band as they are
-/// drawn, what converting the whole frame gives), for every layer kind the built-in templates use
+/// drawn with the final vignette's gains, what converting the whole frame
+/// with them gives), for every layer kind the built-in templates use
 /// (transitions included, and text mid-reveal), at many moments.
 #[test]
 fn bands_compose_exactly_like_whole_frames() {
@@ -191,6 +192,7 @@ fn bands_compose_exactly_like_whole_frames() {
     for id in [RUN, SEASONS, "392747428568649728", "394875727173492739"] {
         let spec = r.spec(id).unwrap();
         let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
+        assert!(scene.finish.is_some(), "{id}: its final vignette is drawn in the conversion");
         let len = (spec.width * spec.height * 3) as usize;
         let mut banded = 0;
         for step in 0..(spec.duration * 4.0) as u32 {
@@ -199,11 +201,12 @@ fn bands_compose_exactly_like_whole_frames() {
             scene.draw_rows(t, &mut whole, &(0..spec.height));
             // Each band converted to I420 as it is drawn, as a render does.
             let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
-            scene.draw_banded(t, &mut bands, &mut |band, rows| yuv.read_rgb_rows(band, rows));
+            scene.draw_banded(t, &mut bands, &mut |band| yuv.read_band(&band));
             banded += usize::from(!scene.needs_whole_frame(t));
             assert!(whole == bands, "template {id} at {t} s: bands differ from the whole frame");
             let mut converted = crate::yuv::I420::new(spec.width, spec.height);
-            converted.read_rgb(&whole);
+            let gains = scene.finish.as_ref().map(|v| v.gains());
+            converted.read_band(&crate::encode::Band { rgb: &whole, rows: 0..spec.height, gains });
             assert!(yuv == converted, "template {id} at {t} s: banded I420 differs");
         }
         assert!(banded > 0, "template {id} was drawn in bands at some moment");
