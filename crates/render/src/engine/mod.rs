@@ -506,8 +506,8 @@ fn draw_shape(
     let soft = softness.max(0.001);
     let (inv_hw, inv_hh) = (2.0 / sw, 2.0 / sh);
     let solid = (k.clamp(0.0, 1.0) * 256.0) as u32;
-    // The colour repeated along a row, so blends run byte by byte.
-    let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take(fw as usize * 3).collect();
+    // The colour repeated along the shape's width, so blends run byte by byte.
+    let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take((x1 - x0) as usize * 3).collect();
     let (mut cover, mut cover3) = (Vec::<u16>::new(), Vec::<u16>::new());
     for_rows(frame, fw as usize * 3, ys, |py, row| {
         let dy = (py as f32 + 0.5 - y) * inv_hh;
@@ -524,10 +524,22 @@ fn draw_shape(
         } else {
             (x1, x1)
         };
+        // Columns outside an ellipse (distance ≥ 1) are left as they are:
+        // skip them (with a pixel to spare, whose coverage is 0 anyway).
+        let (o0, o1) = match shape {
+            ShapeKind::Ellipse if dy.abs() >= 1.0 => return,
+            ShapeKind::Ellipse => {
+                let outer = (1.0 - dy * dy).max(0.0).sqrt() / inv_hw;
+                let a = ((x - outer - 0.5).floor().max(x0 as f32) as u32).min(s0);
+                let b = ((x + outer - 0.5).ceil().max(0.0) as u32 + 1).clamp(s1, x1);
+                (a, b)
+            }
+            ShapeKind::Rect => (x0, x1),
+        };
         // Soft edges: coverage for the whole run first (a straight float
         // loop that vectorises), spread to the run's bytes, then one 16-bit
         // blend per byte (another straight loop).
-        for run in [x0..s0, s1..x1] {
+        for run in [o0..s0, s1..o1] {
             if run.is_empty() {
                 continue;
             }

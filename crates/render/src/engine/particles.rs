@@ -190,7 +190,15 @@ fn soft_dot(
     let table = falloff_table();
     for py in ys {
         let dy2 = (py as f32 + 0.5 - y).powi(2);
-        for px in x0..x1 {
+        // Only the columns within the radius (distance < 1) get any colour:
+        // about half of the bounding square. (A pixel to spare each side.)
+        if dy2 >= r * r {
+            continue;
+        }
+        let half = (r * r - dy2).sqrt();
+        let from = ((x - half - 0.5).floor().max(x0 as f32) as u32).min(x1);
+        let to = ((x + half - 0.5).ceil().max(0.0) as u32 + 1).clamp(from, x1);
+        for px in from..to {
             let d = ((px as f32 + 0.5 - x).powi(2) + dy2).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(table, d) };
             let a = (cover * alpha * 256.0) as u32;
