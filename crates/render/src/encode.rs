@@ -55,7 +55,7 @@ pub fn write_video<D: Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync>(
         let started = std::time::Instant::now();
         let draw = prepare()?;
         let prepared = started.elapsed();
-        let (video, mut times) = encode_segments(format, DEFAULT_BITRATE, &draw, ctl)?;
+        let (video, mut times) = encode_segments(format, MAX_BITRATE, &draw, ctl)?;
         times.prepare = prepared;
         let (packets, audio_time) =
             audio.join().map_err(|_| RenderError::Encode("soundtrack thread panicked".into()))?;
@@ -134,14 +134,14 @@ pub struct Packet {
 /// frame; reports progress across segments.
 pub fn encode_segments(
     format: VideoFormat,
-    bitrate: u32,
+    max_bitrate: u32,
     draw: &DrawFn<'_>,
     ctl: &crate::RenderControl<'_>,
 ) -> Result<(Vec<Packet>, StageTimes), RenderError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
     let VideoFormat { width, height, fps, frames } = format;
-    let settings = H264Settings { width, height, fps, bitrate };
+    let settings = H264Settings { width, height, fps, max_bitrate };
     let done = AtomicU32::new(0);
     let failed = AtomicBool::new(false);
     let stop = || ctl.cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
@@ -381,7 +381,7 @@ fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32) -> Result<Packe
 /// took (the benchmark's reference for hiding composition behind encoding).
 pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<std::time::Duration, RenderError> {
     let VideoFormat { width, height, fps, .. } = format;
-    let settings = H264Settings { width, height, fps, bitrate: DEFAULT_BITRATE };
+    let settings = H264Settings { width, height, fps, max_bitrate: MAX_BITRATE };
     let started = std::time::Instant::now();
     let results = run_segments(frames.len() as u32, |range| -> Result<Vec<Packet>, RenderError> {
         let mut encoder = H264Encoder::new(settings)?;
@@ -419,8 +419,10 @@ pub fn write_y4m(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<(),
     Ok(())
 }
 
-/// Default video bitrate: enough for clean 720p at 25 fps with Constrained Baseline.
-pub const DEFAULT_BITRATE: u32 = 2_000_000;
+/// The video's bitrate ceiling (bits per second, on average). Below it the
+/// encoder holds a constant quality ([`crate::h264::FINEST_QP`]), so simple
+/// videos come out small; only noise-like content (heavy grain) reaches it.
+pub const MAX_BITRATE: u32 = 4_000_000;
 
 /// An MP4 file being written: encoded video packets at the frame rate, an
 /// optional soundtrack, and on [`Mp4Writer::finish`] the index up front.
@@ -492,8 +494,7 @@ mod tests {
         let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames };
         let draw = whole_frames(draw, format.width);
-        let result =
-            encode_segments(format, DEFAULT_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
+        let result = encode_segments(format, MAX_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
         (result, done.load(Ordering::Relaxed))
     }
 
@@ -523,7 +524,7 @@ mod tests {
         let draw = |i: u32, frame: &mut [u8]| {
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
         };
-        let (packets, _) = encode_segments(format, DEFAULT_BITRATE, &whole_frames(draw, format.width), &ctl).unwrap();
+        let (packets, _) = encode_segments(format, MAX_BITRATE, &whole_frames(draw, format.width), &ctl).unwrap();
         assert_eq!(packets.len(), 60);
         assert!(packets[0].keyframe && packets[30].keyframe, "each segment starts with a keyframe");
         assert_eq!(done.load(Ordering::Relaxed), 60);
@@ -554,7 +555,7 @@ mod tests {
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let draw = whole_frames(draw, format.width);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let (packets, _) = pool.install(|| encode_segments(format, DEFAULT_BITRATE, &draw, &ctl)).unwrap();
+        let (packets, _) = pool.install(|| encode_segments(format, MAX_BITRATE, &draw, &ctl)).unwrap();
         packets.into_iter().map(|p| p.data).collect()
     }
 
@@ -576,6 +577,44 @@ mod tests {
         assert_eq!(threads.lock().unwrap().len(), 2, "both threads composed frames of the slow segment");
         assert_eq!(packets(&draw, 1), two, "same bytes on one thread");
         assert_eq!(packets(&draw, 2), two, "same bytes again");
+    }
+
+    /// Constant quality under a ceiling: noise (new every frame) is held to
+    /// about the bitrate ceiling, while a slowly moving gradient stays far
+    /// below it, at the finest quantiser.
+    #[test]
+    fn the_bitrate_has_a_ceiling_and_clean_pictures_stay_below_it() {
+        let cancel = AtomicBool::new(false);
+        let progress = |_: u32, _: u32| {};
+        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+        let format = VideoFormat { width: 320, height: 240, fps: 25, frames: 100 };
+        let bits = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), ceiling: u32| {
+            let draw = whole_frames(draw, format.width);
+            let (packets, _) = encode_segments(format, ceiling, &draw, &ctl).unwrap();
+            let bytes: usize = packets.iter().map(|p| p.data.len()).sum();
+            bytes as f64 * 8.0 / (f64::from(format.frames) / f64::from(format.fps))
+        };
+        let noise = |i: u32, frame: &mut [u8]| {
+            let mut s = 0x9E37_79B9u32 ^ i.wrapping_mul(0x85EB_CA6B);
+            frame.iter_mut().for_each(|b| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                *b = (s >> 24) as u8;
+            });
+        };
+        let ceiling = 1_000_000;
+        let noisy = bits(&noise, ceiling);
+        assert!(noisy < 1.3 * f64::from(ceiling), "noise held near the ceiling: {noisy:.0} bit/s");
+        assert!(noisy > 0.5 * f64::from(ceiling), "noise uses the bits it may: {noisy:.0} bit/s");
+        let gradient = |i: u32, frame: &mut [u8]| {
+            for (j, px) in frame.chunks_exact_mut(3).enumerate() {
+                let (x, y) = ((j % 320) as u32, (j / 320) as u32);
+                px.copy_from_slice(&[(x / 2 + i) as u8, (y / 2) as u8, 128]);
+            }
+        };
+        let clean = bits(&gradient, ceiling);
+        assert!(clean < 0.2 * f64::from(ceiling), "a clean picture stays far below: {clean:.0} bit/s");
     }
 
     #[test]

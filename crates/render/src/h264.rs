@@ -28,8 +28,17 @@ pub struct H264Settings {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
-    pub bitrate: u32,
+    /// The average bitrate never exceeded (bits per second).
+    pub max_bitrate: u32,
 }
+
+/// The finest quantiser the rate control may use: constant quality, like
+/// x264's CRF, unless that would exceed the bitrate ceiling. At 25 the
+/// reference templates match the SSIM of `x264 -preset veryfast` at its
+/// default CRF 23 (0.990 on Run for Life and on a photo zoom), and a photo
+/// zoom takes 0.46 MB for 6 s instead of the 1.4 MB a fixed 2 Mbit/s spent;
+/// fewer bits also mean less work (docs/benchmarks.md).
+pub const FINEST_QP: i32 = 25;
 
 /// One OpenH264 encoder instance.
 pub struct H264Encoder {
@@ -52,7 +61,7 @@ fn check(what: &str, code: c_int) -> Result<(), RenderError> {
 
 impl H264Encoder {
     pub fn new(settings: H264Settings) -> Result<H264Encoder, RenderError> {
-        let H264Settings { width, height, fps, bitrate } = settings;
+        let H264Settings { width, height, fps, max_bitrate: bitrate } = settings;
         if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 || width > 3840 || height > 3840 {
             return Err(RenderError::Input(format!("frame size {width}x{height} must be even, non-zero and ≤ 3840")));
         }
@@ -78,6 +87,9 @@ impl H264Encoder {
         params.iTargetBitrate = bitrate as c_int;
         params.iMaxBitrate = bitrate as c_int * 2;
         params.iRCMode = RC_BITRATE_MODE;
+        // A floor under the quantiser: a bitrate target alone spends every
+        // bit it is given, even where the picture is already clean.
+        params.iMinQp = FINEST_QP;
         params.fMaxFrameRate = fps as f32;
         // Every frame must be in the file: constant frame rate, exact frame count.
         params.bEnableFrameSkip = false;

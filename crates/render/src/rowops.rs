@@ -31,8 +31,11 @@ pub(crate) const ROW_PAD: usize = 8;
 /// `ROW_PAD` zeros of padding.
 pub(crate) fn blend_rows(top: &[u8], bottom: &[u8], wb: u32, mix: &mut Vec<u16>) {
     let (wt, wb) = ((256 - wb.min(256)) as u16, wb.min(256) as u16);
-    mix.clear();
-    mix.resize(top.len() + ROW_PAD, 0);
+    if mix.len() != top.len() + ROW_PAD {
+        mix.clear();
+        mix.resize(top.len() + ROW_PAD, 0);
+    }
+    // (Reused at the same length, every value but the zero padding is overwritten below.)
     // ≤ 255 × 256 fits u16; halved it fits i16. (A straight loop: vectorised.)
     for ((m, &a), &b) in mix.iter_mut().zip(top).zip(bottom) {
         *m = (u16::from(a) * wt + u16::from(b) * wb) >> 1;
