@@ -35,9 +35,9 @@ pub struct H264Settings {
 /// The finest quantiser the rate control may use: constant quality, like
 /// x264's CRF, unless that would exceed the bitrate ceiling. At 25 the
 /// reference templates match the SSIM of `x264 -preset veryfast` at its
-/// default CRF 23 (0.990 on Run for Life and on a photo zoom), and a photo
-/// zoom takes 0.46 MB for 6 s instead of the 1.4 MB a fixed 2 Mbit/s spent;
-/// fewer bits also mean less work (docs/benchmarks.md).
+/// default CRF 23 (0.990 on Run for Life and on a photo zoom), and 6 s of a
+/// photo zoom take about 0.5 MB instead of the 1.4 MB a fixed 2 Mbit/s
+/// spent; fewer bits also mean less encoder work (docs/benchmarks.md).
 pub const FINEST_QP: i32 = 25;
 
 /// One OpenH264 encoder instance.
