@@ -86,7 +86,6 @@ fn reference_templates_make_valid_videos() {
         render_with(case, case.texts[0], &still_path, &["--frame", &at]);
         let still = image::open(&still_path).unwrap().to_rgb8();
         let off = mean_abs_diff(mid, &still);
-        eprintln!("{}: video vs still {off:.3}", case.id);
         assert!(off < 2.5, "{}: the video's frame differs from the still by {off:.2} levels", case.id);
         // The input photo is visible in some frame.
         if let Some(img) = case.image {

@@ -22,6 +22,15 @@ pub(crate) fn clip_rows(y0: i32, y1: i32, rows: &Range<u32>, height: u32) -> Opt
     (lo < hi).then_some(lo..hi)
 }
 
+/// The columns of `span` whose pixel centres may lie within `half` of `x`
+/// (a row of a disc or an ellipse), with a pixel to spare each side: the
+/// others a round shape leaves untouched.
+pub(crate) fn columns_within(x: f32, half: f32, span: Range<u32>) -> Range<u32> {
+    let from = ((x - half - 0.5).floor().max(span.start as f32) as u32).min(span.end);
+    let to = ((x + half - 0.5).ceil().max(0.0) as u32 + 1).clamp(from, span.end);
+    from..to
+}
+
 /// Rows per band when a frame is composed band by band: 32 rows of 1280
 /// RGB pixels (120 KB), with the matching rows of the static base and the
 /// vignette's gains, stay in a 512 KB L2 cache through every layer. (Smaller

@@ -24,13 +24,7 @@ pub(crate) fn row_pair(rgb: &[u8], gains: Option<&[u8]>, y: &mut [u8], u: &mut [
     assert!(gains.is_none_or(|g| g.len() == 2 * w), "a gain per pixel of both rows");
     let (rgb0, rgb1) = rgb.split_at(3 * w);
     let (y0, y1) = y.split_at_mut(w);
-    let (g0, g1) = match gains {
-        Some(g) => {
-            let (a, b) = g.split_at(w);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    };
+    let (g0, g1) = gains.map(|g| g.split_at(w)).unzip();
     let rows = Rows { rgb0, rgb1, g0, g1 };
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]

@@ -14,7 +14,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, Band, BandSink, VideoFormat};
-use crate::raster::{band_bytes, clip_rows, draw_in_bands, for_rows};
+use crate::raster::{band_bytes, clip_rows, columns_within, draw_in_bands, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -529,10 +529,8 @@ fn draw_shape(
         let (o0, o1) = match shape {
             ShapeKind::Ellipse if dy.abs() >= 1.0 => return,
             ShapeKind::Ellipse => {
-                let outer = (1.0 - dy * dy).max(0.0).sqrt() / inv_hw;
-                let a = ((x - outer - 0.5).floor().max(x0 as f32) as u32).min(s0);
-                let b = ((x + outer - 0.5).ceil().max(0.0) as u32 + 1).clamp(s1, x1);
-                (a, b)
+                let near = columns_within(x, (1.0 - dy * dy).max(0.0).sqrt() / inv_hw, x0..x1);
+                (near.start.min(s0), near.end.max(s1))
             }
             ShapeKind::Rect => (x0, x1),
         };

@@ -4,7 +4,7 @@
 
 use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
-use crate::raster::clip_rows;
+use crate::raster::{clip_rows, columns_within};
 use std::ops::Range;
 
 struct Particle {
@@ -195,10 +195,7 @@ fn soft_dot(
         if dy2 >= r * r {
             continue;
         }
-        let half = (r * r - dy2).sqrt();
-        let from = ((x - half - 0.5).floor().max(x0 as f32) as u32).min(x1);
-        let to = ((x + half - 0.5).ceil().max(0.0) as u32 + 1).clamp(from, x1);
-        for px in from..to {
+        for px in columns_within(x, (r * r - dy2).sqrt(), x0..x1) {
             let d = ((px as f32 + 0.5 - x).powi(2) + dy2).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(table, d) };
             let a = (cover * alpha * 256.0) as u32;
