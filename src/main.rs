@@ -60,7 +60,7 @@ enum Command {
         frame: Option<std::time::Duration>,
         /// Benchmark the stages separately instead of rendering: compose
         /// every frame into memory (all cores), then encode them alone (the
-        /// render's segments side by side), and print both times (the MP4
+        /// render's lanes side by side), and print both times (the MP4
         /// has no soundtrack).
         #[arg(long)]
         stages: bool,

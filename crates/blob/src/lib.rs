@@ -29,7 +29,8 @@ pub enum BlobError {
 pub trait BlobStore: Send + Sync {
     /// Stores `bytes` under `key`, atomically replacing any previous value.
     async fn put_bytes(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError>;
-    /// Moves a finished local file in under `key` (renders write to a temp file first).
+    /// Moves a finished local file in under `key` (renders write to a temp
+    /// file first). Like `put_bytes`, the blob is durable when this returns.
     async fn put_file(&self, key: &str, file: &Path) -> Result<(), BlobError>;
     async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     /// Deletes one blob; deleting a missing blob is not an error.

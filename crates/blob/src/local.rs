@@ -38,6 +38,14 @@ impl LocalBlobStore {
         }
     }
 
+    /// Runs blocking file work (writes, fsync) off the async runtime.
+    async fn blocking(key: &str, work: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> Result<(), BlobError> {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| BlobError::Io { key: key.to_string(), source: std::io::Error::other(e) })?
+            .map_err(Self::io(key))
+    }
+
     async fn ensure_parent(path: &Path, key: &str) -> Result<(), BlobError> {
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(Self::io(key))?;
@@ -54,22 +62,23 @@ impl BlobStore for LocalBlobStore {
         let tmp = self.scratch_dir().join(format!("put-{}", unique_suffix()));
         let bytes = bytes.to_vec();
         let tmp2 = tmp.clone();
-        // Write + fsync off the async runtime: the data must be on disk before the task row is.
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        // The data must be on disk before the task row is.
+        Self::blocking(key, move || {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp2)?;
             f.write_all(&bytes)?;
             f.sync_all()
         })
-        .await
-        .map_err(|e| BlobError::Io { key: key.to_string(), source: std::io::Error::other(e) })?
-        .map_err(Self::io(key))?;
+        .await?;
         tokio::fs::rename(&tmp, &path).await.map_err(Self::io(key))
     }
 
     async fn put_file(&self, key: &str, file: &Path) -> Result<(), BlobError> {
         let path = self.path(key)?;
         Self::ensure_parent(&path, key).await?;
+        // On disk before it is renamed in (and before the task row says Success).
+        let synced = file.to_path_buf();
+        Self::blocking(key, move || std::fs::File::open(&synced)?.sync_all()).await?;
         tokio::fs::rename(file, &path).await.map_err(Self::io(key))
     }
 

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-/// Time spent in each stage of a render (summed over frames and segments).
+/// Time spent in each stage of a render (summed over frames and lanes).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StageTimes {
     /// Preparing the scene before the first frame (resampling photos, text, backdrops).
@@ -32,8 +32,8 @@ pub struct VideoFormat {
 }
 
 /// Writes a whole MP4: `prepare` makes the scene's frame-drawing function,
-/// whose frames are composed and encoded as [`SEGMENTS`] independent
-/// segments side by side; the soundtrack is synthesized and encoded (with
+/// whose frames are composed and encoded by [`LANES`] encoders side by side
+/// ([`encode_lanes`]); the soundtrack is synthesized and encoded (with
 /// `ctl.audio`) on its own thread meanwhile, from the start (it needs no
 /// frames, and preparing leaves a core idle); then both are muxed with the
 /// index up front.
@@ -55,7 +55,7 @@ pub fn write_video<D: Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync>(
         let started = std::time::Instant::now();
         let draw = prepare()?;
         let prepared = started.elapsed();
-        let (video, mut times) = encode_segments(format, MAX_BITRATE, &draw, ctl)?;
+        let (video, mut times) = encode_lanes(format, MAX_BITRATE, &draw, ctl)?;
         times.prepare = prepared;
         let (packets, audio_time) =
             audio.join().map_err(|_| RenderError::Encode("soundtrack thread panicked".into()))?;
@@ -104,18 +104,50 @@ pub fn whole_frames(
     }
 }
 
-/// How many independent segments a video is encoded in. Each segment starts
-/// with a keyframe and has its own single-threaded encoder, so the segments
-/// run side by side on separate cores with no synchronisation per frame
-/// (two slices per frame, whose threads meet at every frame, left cores idle:
-/// on 2 cores Run for Life went from 1.82 s to 1.53 s). A constant, not the
-/// machine's core count: the same inputs must give the same bytes everywhere.
-pub const SEGMENTS: u32 = 2;
+/// How many encoders run side by side, each single-threaded on its own core
+/// with no synchronisation per frame (two slices per frame, whose threads
+/// meet at every frame, left cores idle: on 2 cores Run for Life went from
+/// 1.82 s to 1.53 s). A constant, not the machine's core count: the same
+/// inputs must give the same bytes everywhere.
+pub const LANES: usize = 2;
 
-/// The frame ranges of the segments: contiguous halves, in order.
-pub fn segments(frames: u32) -> Vec<std::ops::Range<u32>> {
-    let n = SEGMENTS.min(frames).max(1);
+/// The video's groups of pictures: an even number of them (so that the
+/// lanes get equal shares), each at most 2 s long (rounded to whole frames),
+/// opening with a keyframe and decodable on its own. Not shorter: a keyframe
+/// costs about three P-frames' bits, and on noise-like pictures it is what
+/// strains the bitrate ceiling. 6 s at 25 fps gets 4 GOPs.
+pub fn gops(frames: u32, fps: u32) -> Vec<std::ops::Range<u32>> {
+    let pair = 4 * fps.max(1); // frames in two of the longest GOPs
+    let n = (2 * frames.div_ceil(pair).max(1)).min(frames).max(1);
     (0..n).map(|k| frames * k / n..frames * (k + 1) / n).collect()
+}
+
+/// One lane's share of a video: the GOPs its encoder encodes, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LanePlan {
+    pub gops: Vec<std::ops::Range<u32>>,
+}
+
+impl LanePlan {
+    /// Its frames in encoding order, each with whether it opens a GOP (and
+    /// so must be a keyframe).
+    pub fn frames(&self) -> impl Iterator<Item = (u32, bool)> + '_ {
+        self.gops.iter().flat_map(|g| g.clone().map(move |i| (i, i == g.start)))
+    }
+}
+
+/// Which GOPs each lane encodes. GOPs are dealt out along the Thue–Morse
+/// sequence (A B B A B A A B …), not in halves: later frames often cost more
+/// (titles appear, a silhouette grows), and halves then left one core idle
+/// at the end (Run for Life: the first half was done 0.12 s before the
+/// second); interleaved shares cancel a steady trend in cost.
+pub fn plan(frames: u32, fps: u32) -> Vec<LanePlan> {
+    let mut lanes = vec![LanePlan { gops: Vec::new() }; LANES];
+    for (g, range) in gops(frames, fps).into_iter().enumerate() {
+        lanes[g.count_ones() as usize % LANES].gops.push(range);
+    }
+    lanes.retain(|lane| !lane.gops.is_empty());
+    lanes
 }
 
 /// One encoded frame (Annex B NAL units).
@@ -125,14 +157,14 @@ pub struct Packet {
     pub keyframe: bool,
 }
 
-/// Composes and encodes every frame: each segment on its own (rayon) thread
-/// with its own encoder, composing a frame then encoding it, so memory holds
-/// one frame per segment plus the compressed packets. A thread whose segment
-/// is done helps the others by composing their next frames ahead (see
-/// [`Lane`]), so a segment with costlier frames doesn't leave a core idle at
-/// the end. Checks `ctl.cancel` (and the other segments' failure) every
-/// frame; reports progress across segments.
-pub fn encode_segments(
+/// Composes and encodes every frame: each lane (see [`plan`]) on its own
+/// (rayon) thread with its own encoder, composing a frame then encoding it,
+/// so memory holds one frame per lane plus the compressed packets. A thread
+/// whose lane is done helps the others by composing their next frames ahead
+/// (see [`Lane`]), so a lane with costlier frames doesn't leave a core idle
+/// at the end. Checks `ctl.cancel` (and the other lanes' failure) every
+/// frame; reports progress across lanes. Returns the packets in frame order.
+pub fn encode_lanes(
     format: VideoFormat,
     max_bitrate: u32,
     draw: &DrawFn<'_>,
@@ -145,7 +177,7 @@ pub fn encode_segments(
     let done = AtomicU32::new(0);
     let failed = AtomicBool::new(false);
     let stop = || ctl.cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
-    let lanes: Vec<Lane> = segments(frames).into_iter().map(Lane::new).collect();
+    let lanes: Vec<Lane> = plan(frames, fps).iter().map(Lane::new).collect();
     // A bug in a layer must fail this render, not the process.
     let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
         let mut convert = |band: Band<'_>| yuv.read_band(&band);
@@ -153,28 +185,29 @@ pub fn encode_segments(
             .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
         Ok::<(), RenderError>(())
     };
-    let segment = |k: usize| -> Result<(Vec<Packet>, StageTimes), RenderError> {
+    let run_lane = |k: usize| -> Result<LaneOutput, RenderError> {
         let lane = &lanes[k];
         let mut rgb = vec![0u8; (width * height * 3) as usize];
         let mut times = StageTimes::default();
         let result = (|| {
             let mut encoder = H264Encoder::new(settings)?;
             let mut yuv = I420::new(width, height);
-            let mut packets = Vec::with_capacity(lane.range.len());
+            let mut packets = Vec::with_capacity(lane.frames.len());
             lane.running.store(true, Ordering::Release);
-            for i in lane.range.clone() {
+            for (at, &(i, opens_gop)) in lane.frames.iter().enumerate() {
                 if stop() {
                     return Err(RenderError::Cancelled);
                 }
                 let started = std::time::Instant::now();
-                let frame = if lane.claim(i) {
+                let frame = if lane.claim(at) {
                     compose(i, &mut rgb, &mut yuv)?;
                     None
                 } else {
                     Some(lane.take(i, &stop).ok_or(RenderError::Cancelled)?)
                 };
                 let composed = std::time::Instant::now();
-                packets.push(encode_one(&mut encoder, frame.as_ref().unwrap_or(&yuv), i)?);
+                let yuv = frame.as_ref().unwrap_or(&yuv);
+                packets.push((i, encode_one(&mut encoder, yuv, i, opens_gop && at > 0)?));
                 if let Some(frame) = frame {
                     lane.recycle(frame);
                 }
@@ -186,7 +219,7 @@ pub fn encode_segments(
         })();
         lane.running.store(false, Ordering::Release);
         let result = result.and_then(|packets| {
-            // Done: compose ahead for the segments still running.
+            // Done: compose ahead for the lanes still running.
             for other in lanes.iter().filter(|l| !std::ptr::eq(*l, lane)) {
                 times.compose += other.help(&mut rgb, (width, height), &compose, &stop)?;
             }
@@ -198,26 +231,27 @@ pub fn encode_segments(
         }
         result
     };
-    let results: Vec<_> = (0..lanes.len()).into_par_iter().map(segment).collect();
-    let (packets, times) = join_segments(results, ctl.cancel.load(Ordering::Relaxed))?;
+    let results: Vec<_> = (0..lanes.len()).into_par_iter().map(run_lane).collect();
+    let (packets, times) = join_lanes(results, ctl.cancel.load(Ordering::Relaxed))?;
     if packets.len() != frames as usize {
         return Err(RenderError::Encode(format!("only {} of {frames} frames were encoded", packets.len())));
     }
     Ok((packets, times))
 }
 
-/// One segment's frames as they are claimed for composing: by the segment's
-/// own thread, one at a time just before it encodes each, or by a thread
-/// whose segment is done, a few frames ahead. Every frame is claimed exactly
-/// once (frames below `next` are taken). A helper never waits for a segment
-/// that has not started (on a pool of one thread that would be a deadlock):
-/// with its queue full it only waits while the segment's thread is running
-/// and so consuming.
+/// One lane's frames as they are claimed for composing: by the lane's own
+/// thread, one at a time just before it encodes each, or by a thread whose
+/// lane is done, a few frames ahead. Every frame is claimed exactly once
+/// (the frames before position `next` are taken). A helper never waits for
+/// a lane that has not started (on a pool of one thread that would be a
+/// deadlock): with its queue full it only waits while the lane's thread is
+/// running and so consuming.
 struct Lane {
-    range: std::ops::Range<u32>,
-    /// The first frame nobody has claimed.
-    next: std::sync::atomic::AtomicU32,
-    /// Whether the segment's own thread is in its frame loop.
+    /// The lane's frames in encoding order, each with whether it opens a GOP.
+    frames: Vec<(u32, bool)>,
+    /// The position in `frames` of the first frame nobody has claimed.
+    next: std::sync::atomic::AtomicUsize,
+    /// Whether the lane's own thread is in its frame loop.
     running: std::sync::atomic::AtomicBool,
     /// Frames composed ahead by helpers, by index, and spare buffers.
     ahead: std::sync::Mutex<(std::collections::BTreeMap<u32, I420>, Vec<I420>)>,
@@ -230,14 +264,14 @@ type LaneQueue<'a> = std::sync::MutexGuard<'a, (std::collections::BTreeMap<u32, 
 /// Composes frame `i` into the I420 buffer, through the RGB buffer.
 type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), RenderError> + 'a;
 
-/// How many frames a helper composes ahead of a segment at most.
+/// How many frames a helper composes ahead of a lane at most.
 const AHEAD: usize = 3;
 
 impl Lane {
-    fn new(range: std::ops::Range<u32>) -> Lane {
+    fn new(plan: &LanePlan) -> Lane {
         Lane {
-            next: std::sync::atomic::AtomicU32::new(range.start),
-            range,
+            frames: plan.frames().collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
             running: std::sync::atomic::AtomicBool::new(false),
             ahead: std::sync::Mutex::new(Default::default()),
             changed: std::sync::Condvar::new(),
@@ -248,11 +282,11 @@ impl Lane {
         self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The segment's own thread claims frame `i` (its next) to compose it
-    /// itself; false when a helper already has.
-    fn claim(&self, i: u32) -> bool {
+    /// The lane's own thread claims the frame at position `at` (its next) to
+    /// compose it itself; false when a helper already has.
+    fn claim(&self, at: usize) -> bool {
         use std::sync::atomic::Ordering;
-        self.next.compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        self.next.compare_exchange(at, at + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
     /// Frame `i`, composed by a helper (which is at it now); `None` if the
@@ -286,9 +320,9 @@ impl Lane {
         self.changed.notify_all();
     }
 
-    /// Composes this segment's unclaimed frames ahead of it until none is
-    /// left, the queue is full while the segment is not running, or the
-    /// render stops. Returns the time spent composing.
+    /// Composes this lane's unclaimed frames ahead of it until none is left,
+    /// the queue is full while the lane is not running, or the render stops.
+    /// Returns the time spent composing.
     fn help(
         &self,
         rgb: &mut Vec<u8>,
@@ -311,10 +345,9 @@ impl Lane {
             if stop() {
                 return Ok(busy);
             }
-            let i = self.next.fetch_add(1, Ordering::AcqRel);
-            if i >= self.range.end {
+            let Some(&(i, _)) = self.frames.get(self.next.fetch_add(1, Ordering::AcqRel)) else {
                 return Ok(busy);
-            }
+            };
             let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
             let started = std::time::Instant::now();
             compose(i, rgb, &mut frame)?;
@@ -325,18 +358,14 @@ impl Lane {
     }
 }
 
-/// Runs `segment` over every range of [`segments`] in parallel on the rayon
-/// pool, returning the results in order.
-fn run_segments<T: Send>(frames: u32, segment: impl Fn(std::ops::Range<u32>) -> T + Sync) -> Vec<T> {
-    use rayon::prelude::*;
-    segments(frames).into_par_iter().map(&segment).collect()
-}
+/// What a lane hands back: its packets with their frame indices, and its times.
+type LaneOutput = (Vec<(u32, Packet)>, StageTimes);
 
-/// The segments' packets in order with their times summed, or the error
+/// The lanes' packets in frame order with their times summed, or the error
 /// that stopped them (an encoder's own error rather than the `Cancelled`
-/// the other segment saw because of it, unless the render was cancelled).
-fn join_segments(
-    results: Vec<Result<(Vec<Packet>, StageTimes), RenderError>>,
+/// the other lane saw because of it, unless the render was cancelled).
+fn join_lanes(
+    results: Vec<Result<LaneOutput, RenderError>>,
     cancelled: bool,
 ) -> Result<(Vec<Packet>, StageTimes), RenderError> {
     if cancelled {
@@ -363,11 +392,19 @@ fn join_segments(
     }
     match error {
         Some(e) => Err(e),
-        None => Ok((packets, times)),
+        None => {
+            packets.sort_unstable_by_key(|(i, _)| *i);
+            Ok((packets.into_iter().map(|(_, p)| p).collect(), times))
+        }
     }
 }
 
-fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32) -> Result<Packet, RenderError> {
+/// Encodes frame `index`; `keyframe` forces an IDR (a GOP opening after the
+/// encoder's first frame, which is one anyway).
+fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32, keyframe: bool) -> Result<Packet, RenderError> {
+    if keyframe {
+        encoder.force_keyframe()?;
+    }
     let mut data = Vec::new();
     let keyframe = encoder.encode(yuv, &mut data)?;
     if data.is_empty() {
@@ -376,20 +413,29 @@ fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32) -> Result<Packe
     Ok(Packet { data, keyframe })
 }
 
-/// Encodes already composed frames to `out` with no soundtrack, split into
-/// the same segments as a render, and returns the time the encoders alone
+/// Encodes already composed frames to `out` with no soundtrack, shared out
+/// to the same lanes as a render, and returns the time the encoders alone
 /// took (the benchmark's reference for hiding composition behind encoding).
 pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<std::time::Duration, RenderError> {
+    use rayon::prelude::*;
     let VideoFormat { width, height, fps, .. } = format;
     let settings = H264Settings { width, height, fps, max_bitrate: MAX_BITRATE };
     let started = std::time::Instant::now();
-    let results = run_segments(frames.len() as u32, |range| -> Result<Vec<Packet>, RenderError> {
-        let mut encoder = H264Encoder::new(settings)?;
-        range.map(|i| encode_one(&mut encoder, &frames[i as usize], i)).collect()
-    });
+    let results: Vec<_> = plan(frames.len() as u32, fps)
+        .par_iter()
+        .map(|lane| -> Result<LaneOutput, RenderError> {
+            let mut encoder = H264Encoder::new(settings)?;
+            let mut packets = Vec::new();
+            for (at, (i, opens_gop)) in lane.frames().enumerate() {
+                packets.push((i, encode_one(&mut encoder, &frames[i as usize], i, opens_gop && at > 0)?));
+            }
+            Ok((packets, StageTimes::default()))
+        })
+        .collect();
     let took = started.elapsed();
+    let (packets, _) = join_lanes(results, false)?;
     let mut mp4 = Mp4Writer::create(out, format, AudioCodec::Opus)?;
-    for packet in results.into_iter().collect::<Result<Vec<_>, _>>()?.iter().flatten() {
+    for packet in &packets {
         mp4.push_video(packet)?;
     }
     mp4.finish()?;
@@ -469,14 +515,17 @@ impl Mp4Writer {
         Ok(())
     }
 
-    /// Writes the index (`moov` before `mdat`) and flushes the file.
+    /// Writes the index (`moov` before `mdat`) and flushes the file to the
+    /// OS. Not to disk: making it durable is the job of whoever keeps it
+    /// (the server's blob store syncs it before the task is marked done; a
+    /// file from `videoagent render` needs no more than any other program's
+    /// output).
     pub fn finish(self) -> Result<u64, RenderError> {
         let frames = self.frames;
         let mut muxer = self.muxer;
         muxer.finish_in_place().map_err(|e| RenderError::Encode(e.to_string()))?;
         let mut writer = muxer.into_writer();
         std::io::Write::flush(&mut writer)?;
-        writer.into_inner().map_err(|e| RenderError::Io(e.into_error()))?.sync_all()?;
         Ok(frames)
     }
 }
@@ -494,46 +543,74 @@ mod tests {
         let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames };
         let draw = whole_frames(draw, format.width);
-        let result = encode_segments(format, MAX_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
+        let result = encode_lanes(format, MAX_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
         (result, done.load(Ordering::Relaxed))
     }
 
     #[test]
-    fn segments_cover_every_frame_once_in_order() {
-        for frames in [0, 1, 2, 3, 150, 151, 250] {
-            let ranges = segments(frames);
-            assert!(ranges.len() as u32 <= SEGMENTS && !ranges.is_empty());
-            assert_eq!(ranges.first().unwrap().start, 0);
-            assert_eq!(ranges.last().unwrap().end, frames);
-            assert!(ranges.windows(2).all(|p| p[0].end == p[1].start));
+    fn gops_cover_every_frame_once_and_lanes_share_them_evenly() {
+        for (frames, fps) in
+            [(0, 25), (1, 25), (2, 25), (3, 25), (40, 25), (110, 25), (125, 25), (150, 25), (151, 30), (250, 25)]
+        {
+            let gops = gops(frames, fps);
+            assert_eq!(gops.first().unwrap().start, 0);
+            assert_eq!(gops.last().unwrap().end, frames);
+            assert!(gops.windows(2).all(|p| p[0].end == p[1].start));
+            if frames >= 2 {
+                assert!(gops.len() % 2 == 0 && gops.iter().all(|g| !g.is_empty()), "{frames}: {gops:?}");
+                assert!(gops.iter().all(|g| g.len() as u32 <= 2 * fps), "{frames}: GOPs of 2 s at most");
+            }
+            let lanes = plan(frames, fps);
+            assert!(!lanes.is_empty() && lanes.len() <= LANES);
+            let mut all: Vec<u32> = lanes.iter().flat_map(|l| l.frames().map(|(i, _)| i)).collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..frames).collect::<Vec<_>>(), "every frame in exactly one lane");
+            let shares: Vec<usize> = lanes.iter().map(|l| l.frames().count()).collect();
+            assert!(shares.iter().max().unwrap() - shares.iter().min().unwrap() <= 2, "{frames}: {shares:?}");
         }
-        assert_eq!(segments(150), vec![0..75, 75..150]);
+        assert_eq!(gops(150, 25), [0..37, 37..75, 75..112, 112..150]);
+        // Interleaved (Thue–Morse: A B B A), not halves: a steady rise in cost is shared out.
+        let lanes = plan(150, 25);
+        assert_eq!(lanes[0].gops, [0..37, 112..150]);
+        assert_eq!(lanes[1].gops, [37..75, 75..112]);
+        assert_eq!(plan(250, 25)[0].gops, [0..41, 125..166, 208..250]);
     }
 
-    /// Every frame is encoded, each segment opens with a keyframe, and
-    /// progress counts up to the total across segments.
+    /// Every frame is encoded, exactly the frames that open a GOP are
+    /// keyframes, and progress counts up to the total across lanes.
     #[test]
-    fn segments_start_with_keyframes_and_report_progress() {
+    fn gops_open_with_keyframes_and_progress_is_reported() {
         let done = AtomicU32::new(0);
         let progress = |n: u32, _: u32| {
             done.fetch_max(n, Ordering::Relaxed);
         };
         let cancel = AtomicBool::new(false);
         let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
-        let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 60 };
+        let format = VideoFormat { width: 64, height: 48, fps: 10, frames: 60 };
         let draw = |i: u32, frame: &mut [u8]| {
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
         };
-        let (packets, _) = encode_segments(format, MAX_BITRATE, &whole_frames(draw, format.width), &ctl).unwrap();
+        let (packets, _) = encode_lanes(format, MAX_BITRATE, &whole_frames(draw, format.width), &ctl).unwrap();
         assert_eq!(packets.len(), 60);
-        assert!(packets[0].keyframe && packets[30].keyframe, "each segment starts with a keyframe");
+        let keyframes: Vec<usize> = packets.iter().enumerate().filter(|(_, p)| p.keyframe).map(|(i, _)| i).collect();
+        let opens: Vec<usize> = gops(60, 10).iter().map(|g| g.start as usize).collect();
+        assert_eq!(keyframes, opens);
         assert_eq!(done.load(Ordering::Relaxed), 60);
+        // Each GOP decodes on its own: its first packet is an IDR picture with its parameter sets.
+        for &k in &opens {
+            let nal_types: Vec<u8> =
+                packets[k].data.windows(4).filter(|w| w[..3] == [0, 0, 1]).map(|w| w[3] & 0x1f).collect();
+            assert!(
+                nal_types.contains(&7) && nal_types.contains(&8) && nal_types.contains(&5),
+                "GOP at {k}: {nal_types:?}"
+            );
+        }
     }
 
-    /// A failing segment ends the whole render with its error (not a hang,
-    /// not a bare "cancelled"), and the other segment stops early.
+    /// A failing lane ends the whole render with its error (not a hang,
+    /// not a bare "cancelled"), and the other lane stops early.
     #[test]
-    fn a_failing_segment_ends_the_render_with_its_error() {
+    fn a_failing_lane_ends_the_render_with_its_error() {
         let cancel = AtomicBool::new(false);
         let slow = |i: u32, frame: &mut [u8]| {
             assert!(i != 400, "layer bug at frame {i}");
@@ -545,7 +622,7 @@ mod tests {
         let (result, done) = run(800, slow, &cancel);
         let e = result.expect_err("the composer's error");
         assert!(e.contains("frame 400 panicked"), "{e}");
-        assert!(done < 800, "the healthy segment stopped early ({done} frames done)");
+        assert!(done < 800, "the healthy lane stopped early ({done} frames done)");
     }
 
     fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize) -> Vec<Vec<u8>> {
@@ -555,11 +632,11 @@ mod tests {
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let draw = whole_frames(draw, format.width);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let (packets, _) = pool.install(|| encode_segments(format, MAX_BITRATE, &draw, &ctl)).unwrap();
+        let (packets, _) = pool.install(|| encode_lanes(format, MAX_BITRATE, &draw, &ctl)).unwrap();
         packets.into_iter().map(|p| p.data).collect()
     }
 
-    /// A thread whose segment is done composes frames for the slower one,
+    /// A thread whose lane is done composes frames for the slower one,
     /// and the bytes are the same however the frames were shared out; on a
     /// pool of one thread (no one to help, nothing to wait for) it finishes.
     #[test]
@@ -567,14 +644,14 @@ mod tests {
         let threads = std::sync::Mutex::new(std::collections::HashSet::new());
         let draw = |i: u32, frame: &mut [u8]| {
             if i >= 20 {
-                // The second segment is the slow one.
+                // The second lane (the second GOP) is the slow one.
                 threads.lock().unwrap().insert(std::thread::current().id());
                 std::thread::sleep(std::time::Duration::from_millis(15));
             }
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 7 + j / 5) as u8);
         };
         let two = packets(&draw, 2);
-        assert_eq!(threads.lock().unwrap().len(), 2, "both threads composed frames of the slow segment");
+        assert_eq!(threads.lock().unwrap().len(), 2, "both threads composed frames of the slow lane");
         assert_eq!(packets(&draw, 1), two, "same bytes on one thread");
         assert_eq!(packets(&draw, 2), two, "same bytes again");
     }
@@ -590,7 +667,7 @@ mod tests {
         let format = VideoFormat { width: 320, height: 240, fps: 25, frames: 100 };
         let bits = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), ceiling: u32| {
             let draw = whole_frames(draw, format.width);
-            let (packets, _) = encode_segments(format, ceiling, &draw, &ctl).unwrap();
+            let (packets, _) = encode_lanes(format, ceiling, &draw, &ctl).unwrap();
             let bytes: usize = packets.iter().map(|p| p.data.len()).sum();
             bytes as f64 * 8.0 / (f64::from(format.frames) / f64::from(format.fps))
         };

@@ -6,9 +6,9 @@
 //! rate-control warning to stderr).
 //!
 //! One encoder is one thread and one slice per frame: parallelism comes from
-//! encoding independent segments of a video side by side (see
-//! [`crate::encode::SEGMENTS`]), which scales better than slices, whose
-//! threads meet at every frame. Nothing depends on timing (OpenH264's load
+//! encoding independent groups of pictures of a video side by side (see
+//! [`crate::encode::plan`]), which scales better than slices, whose threads
+//! meet at every frame. Nothing depends on timing (OpenH264's load
 //! balancing is off), so the bitstream is byte-identical from run to run and
 //! machine to machine (tested).
 
@@ -93,7 +93,9 @@ impl H264Encoder {
         params.fMaxFrameRate = fps as f32;
         // Every frame must be in the file: constant frame rate, exact frame count.
         params.bEnableFrameSkip = false;
-        params.uiIntraPeriod = fps * 2;
+        // Keyframes only where a GOP opens (the first frame, then
+        // [`H264Encoder::force_keyframe`]): the GOPs are planned by the caller.
+        params.uiIntraPeriod = 0;
         params.iComplexityMode = LOW_COMPLEXITY;
         // Scene-change detection would only turn a hard cut into a keyframe
         // (its macroblocks are coded intra anyway); it costs ~2 % of the
@@ -133,6 +135,15 @@ impl H264Encoder {
         let set = self.vtbl().SetOption.expect("vtable");
         // SAFETY: callers pass a pointer to the type the option expects.
         check("set option", unsafe { set(self.encoder, option, value) })
+    }
+
+    /// Makes the next frame an IDR keyframe, which opens a group of pictures
+    /// that decodes on its own (frame numbers and picture order restart).
+    pub fn force_keyframe(&mut self) -> Result<(), RenderError> {
+        let force = self.vtbl().ForceIntraFrame.expect("vtable");
+        // SAFETY: a live encoder; with one spatial layer and no simulcast the
+        // C++ method's optional layer argument is ignored.
+        check("force keyframe", unsafe { force(self.encoder, true) })
     }
 
     /// Encodes one I420 frame, appending its Annex B NAL units to `out`.

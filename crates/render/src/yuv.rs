@@ -50,7 +50,7 @@ impl I420 {
     /// Converts a band of rows (an even number, from an even row, or up to
     /// the frame's end), applying its gains if it has any. A render calls
     /// this for each band as soon as it is composed, while its pixels are
-    /// still in the CPU cache. Serial: a render's segments already keep
+    /// still in the CPU cache. Serial: a render's lanes already keep
     /// every core busy.
     pub fn read_band(&mut self, band: &Band<'_>) {
         let (w, h) = (self.width, self.height);

@@ -128,7 +128,7 @@ pub fn compose_all(
     // Allocated (and paged in) before the clock starts: the real pipeline reuses a few buffers.
     let mut frames = vec![crate::yuv::I420::new(spec.width, spec.height); format.frames as usize];
     let started = std::time::Instant::now();
-    // Frames side by side, as the segments of a render compose them.
+    // Frames side by side, as the lanes of a render compose them.
     let rgb = || vec![0u8; (spec.width * spec.height * 3) as usize];
     frames.par_iter_mut().enumerate().for_each_init(rgb, |rgb, (i, yuv)| {
         scene.draw_banded(i as f32 / spec.fps as f32, rgb, &mut |band| yuv.read_band(&band));
