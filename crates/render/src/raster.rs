@@ -88,6 +88,15 @@ pub(crate) fn smoothstep(p: f32) -> f32 {
 /// two source rows into a 15-bit row, then takes two horizontal taps per
 /// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
 /// the same bytes either way).
+/// The pixels a [`blit_photo`] writes, border included: its columns,
+/// clipped to a frame `fw` wide, and its rows (unclipped). At full opacity it
+/// writes every one of them, whatever was there.
+pub(crate) fn photo_bounds((x0, y0, dw, dh): (f32, f32, f32, f32), border: i32, fw: u32) -> (Range<i32>, (i32, i32)) {
+    let (bx0, by0) = (x0.floor() as i32 - border, y0.floor() as i32 - border);
+    let (bx1, by1) = ((x0 + dw).ceil() as i32 + border, (y0 + dh).ceil() as i32 + border);
+    (bx0.max(0)..bx1.min(fw as i32), (by0, by1))
+}
+
 pub(crate) fn blit_photo(
     frame: &mut [u8],
     (fw, _fh): (u32, u32),
@@ -108,11 +117,9 @@ pub(crate) fn blit_photo(
     let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, u32::from(c)));
     let row_bytes = (fw * 3) as usize;
     let sy = photo.height() as f32 / dh;
-    let (bx0, by0) = (x0.floor() as i32 - border, y0.floor() as i32 - border);
-    let (bx1, by1) = ((x0 + dw).ceil() as i32 + border, (y0 + dh).ceil() as i32 + border);
     let ph = photo.height() as f32;
-    let xs = bx0.max(0)..bx1.min(fw as i32);
     let height = (frame.len() / row_bytes) as u32;
+    let (xs, (by0, by1)) = photo_bounds((x0, y0, dw, dh), border, fw);
     let Some(ys) = clip_rows(by0, by1, rows, height).filter(|_| !xs.is_empty()) else {
         return; // off-screen or outside the band, or degenerate (e.g. a tiny photo with a negative border)
     };
@@ -169,7 +176,7 @@ impl Columns {
     fn new(ColumnsKey { x0, dw, pw, fw, border }: ColumnsKey) -> Columns {
         let (x0, dw) = (f32::from_bits(x0), f32::from_bits(dw));
         let sx = pw as f32 / dw;
-        let xs = (x0.floor() as i32 - border).max(0)..((x0 + dw).ceil() as i32 + border).min(fw as i32);
+        let (xs, _) = photo_bounds((x0, 0.0, dw, 0.0), border, fw);
         // Source taps per column (None = border). Inside columns are contiguous.
         let taps: Vec<Option<Tap>> = xs.map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw as f32)).collect();
         let first = taps.iter().position(Option::is_some);

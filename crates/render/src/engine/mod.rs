@@ -343,12 +343,38 @@ impl Scene {
         self.layers.iter().any(|l| matches!(l, Prepared::Scenes(s) if s.needs_whole_frame(t)))
     }
 
+    /// The pixels an opaque photo overwrites at `t` (see
+    /// [`photo::PhotoLayer::covers`]), provided every layer under it works
+    /// pixel by pixel: none may carry what is under the photo elsewhere (a
+    /// scene sequence's zoom transition samples from anywhere).
+    fn hidden(&self, t: f32) -> Option<(Range<u32>, Range<u32>)> {
+        let photo = self.layers.iter().take_while(|l| !matches!(l, Prepared::Scenes(_))).find_map(|l| match l {
+            Prepared::Photo(p) => Some(p),
+            _ => None,
+        })?;
+        photo.covers(t, photo.span.weight(t, self.duration), (self.w, self.h))
+    }
+
     /// Draws the rows `rows` of the frame at `t` (the rest of `frame` is left as it is).
     fn draw_rows(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
         let (w, h) = (self.w, self.h);
-        let band = band_bytes(rows, w as usize * 3, frame.len());
+        let row_bytes = w as usize * 3;
+        let band = band_bytes(rows, row_bytes, frame.len());
         if self.base.is_empty() {
             frame[band].fill(0); // composing the base itself, or no static layer (a black base)
+        } else if let Some((xs, ys)) = self.hidden(t) {
+            // Only the base around an opaque photo: the layers under it
+            // draw there too, but every pixel of it is overwritten.
+            let (x0, x1) = (xs.start as usize * 3, xs.end as usize * 3);
+            let (dst, src) = (&mut frame[band.clone()], &self.base[band]);
+            for (y, (d, s)) in rows.clone().zip(dst.chunks_exact_mut(row_bytes).zip(src.chunks_exact(row_bytes))) {
+                if ys.contains(&y) {
+                    d[..x0].copy_from_slice(&s[..x0]);
+                    d[x1..].copy_from_slice(&s[x1..]);
+                } else {
+                    d.copy_from_slice(s);
+                }
+            }
         } else {
             frame[band.clone()].copy_from_slice(&self.base[band]);
         }

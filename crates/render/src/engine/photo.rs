@@ -4,7 +4,7 @@
 use super::spec::{Anim, Span};
 use super::{contain, place};
 use crate::raster::{
-    apply_lut, band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, resize_photo,
+    apply_lut, band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo,
 };
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -77,6 +77,25 @@ impl PhotoLayer {
     /// Where the photo is at `t` (without its border).
     pub fn placed(&self, t: f32, canvas: (u32, u32)) -> (f32, f32, f32, f32) {
         place(self.rect, (&self.zoom, &self.pan_x, &self.pan_y, self.shake), t, canvas)
+    }
+
+    /// The pixels that drawing the photo at `t` with opacity `k` overwrites
+    /// whatever is under them, as (columns, rows): its bordered rectangle
+    /// when it is opaque and square to the frame, less the rows of its
+    /// rounded corners (which blend with what is under them). What lies
+    /// there needs no drawing.
+    pub fn covers(&self, t: f32, k: f32, (w, h): (u32, u32)) -> Option<(Range<u32>, Range<u32>)> {
+        if k < 1.0 || self.rotate.at(t).to_radians().abs() >= 1e-4 {
+            return None;
+        }
+        let placed = self.placed(t, (w, h));
+        let (xs, (y0, y1)) = photo_bounds(placed, self.border, w);
+        let b = self.border as f32;
+        let radius = self.corner * (placed.2 + 2.0 * b).min(placed.3 + 2.0 * b);
+        let corner_rows = if radius >= 1.0 { radius.ceil() as i32 + 1 } else { 0 };
+        let ys = (y0 + corner_rows).clamp(0, h as i32) as u32..(y1 - corner_rows).clamp(0, h as i32) as u32;
+        let xs = xs.start.max(0) as u32..xs.end.max(0) as u32;
+        (!xs.is_empty() && !ys.is_empty()).then_some((xs, ys))
     }
 
     /// Draws the photo at `t` with opacity `k`.

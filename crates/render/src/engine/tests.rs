@@ -185,7 +185,9 @@ fn portrait_photos_never_lose_their_top_third() {
 /// frame in one pass (and their I420 conversion, band by band as they are
 /// drawn with the final vignette's gains, what converting the whole frame
 /// with them gives), for every layer kind the built-in templates use
-/// (transitions included, and text mid-reveal), at many moments.
+/// (transitions included, and text mid-reveal), at many moments. The two
+/// buffers start with different garbage (a render reuses them): no pixel
+/// may depend on it, also where the base is not copied under an opaque photo.
 #[test]
 fn bands_compose_exactly_like_whole_frames() {
     let r = TemplateRenderer::builtin();
@@ -194,10 +196,12 @@ fn bands_compose_exactly_like_whole_frames() {
         let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
         assert!(scene.finish.is_some(), "{id}: its final vignette is drawn in the conversion");
         let len = (spec.width * spec.height * 3) as usize;
-        let mut banded = 0;
+        let (mut banded, mut hidden) = (0, 0);
         for step in 0..(spec.duration * 4.0) as u32 {
             let t = step as f32 * 0.25 + 0.13;
-            let (mut whole, mut bands) = (vec![1u8; len], vec![2u8; len]);
+            let garbage: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4099) as u8).collect();
+            let (mut whole, mut bands) = (vec![1u8; len], garbage);
+            hidden += usize::from(scene.hidden(t).is_some());
             scene.draw_rows(t, &mut whole, &(0..spec.height));
             // Each band converted to I420 as it is drawn, as a render does.
             let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
@@ -210,5 +214,8 @@ fn bands_compose_exactly_like_whole_frames() {
             assert!(yuv == converted, "template {id} at {t} s: banded I420 differs");
         }
         assert!(banded > 0, "template {id} was drawn in bands at some moment");
+        if id == RUN {
+            assert!(hidden > 0, "Run for Life's opaque photo hides the base under it");
+        }
     }
 }
