@@ -162,6 +162,9 @@ enum Prepared {
     Grain { grain: Grain, amount: f32, span: Span },
 }
 
+/// Pixels an opaque layer above overwrites: (columns, rows).
+type Hidden = (Range<u32>, Range<u32>);
+
 struct Scene {
     w: u32,
     h: u32,
@@ -347,7 +350,7 @@ impl Scene {
     /// [`photo::PhotoLayer::covers`]), provided every layer under it works
     /// pixel by pixel: none may carry what is under the photo elsewhere (a
     /// scene sequence's zoom transition samples from anywhere).
-    fn hidden(&self, t: f32) -> Option<(Range<u32>, Range<u32>)> {
+    fn hidden(&self, t: f32) -> Option<Hidden> {
         let photo = self.layers.iter().take_while(|l| !matches!(l, Prepared::Scenes(_))).find_map(|l| match l {
             Prepared::Photo(p) => Some(p),
             _ => None,
@@ -357,12 +360,18 @@ impl Scene {
 
     /// Draws the rows `rows` of the frame at `t` (the rest of `frame` is left as it is).
     fn draw_rows(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
+        self.draw_rows_hiding(t, frame, rows, self.hidden(t));
+    }
+
+    /// [`Scene::draw_rows`], leaving out what is `hidden` under the photo
+    /// (`None`: drawing everything, which gives the same pixels).
+    fn draw_rows_hiding(&self, t: f32, frame: &mut [u8], rows: &Range<u32>, hidden: Option<Hidden>) {
         let (w, h) = (self.w, self.h);
         let row_bytes = w as usize * 3;
         let band = band_bytes(rows, row_bytes, frame.len());
         if self.base.is_empty() {
             frame[band].fill(0); // composing the base itself, or no static layer (a black base)
-        } else if let Some((xs, ys)) = self.hidden(t) {
+        } else if let Some((xs, ys)) = &hidden {
             // Only the base around an opaque photo: the layers under it
             // draw there too, but every pixel of it is overwritten.
             let (x0, x1) = (xs.start as usize * 3, xs.end as usize * 3);
@@ -378,6 +387,8 @@ impl Scene {
         } else {
             frame[band.clone()].copy_from_slice(&self.base[band]);
         }
+        // Layers under the photo may leave out what it hides.
+        let mut under_photo = hidden.is_some();
         for layer in &self.layers {
             match layer {
                 Prepared::Gradient { top, bottom, span } => {
@@ -393,6 +404,7 @@ impl Scene {
                     }
                 }
                 Prepared::Photo(photo) => {
+                    under_photo = false;
                     let k = photo.span.weight(t, self.duration);
                     if k > 0.0 {
                         photo.draw(frame, (w, h), t, k, rows);
@@ -409,7 +421,8 @@ impl Scene {
                     if k > 0.0 {
                         let area =
                             (s.x.at(t) * w as f32, s.y.at(t) * h as f32, s.w.at(t) * w as f32, s.h.at(t) * h as f32);
-                        draw_shape(frame, (w, h), s.shape, area, rgb(s.color), (k, s.softness), rows);
+                        let hidden = hidden.as_ref().filter(|_| under_photo);
+                        draw_shape(frame, (w, h), s.shape, area, rgb(s.color), (k, s.softness), (rows, hidden));
                     }
                 }
                 Prepared::Particles(p, span) => {
@@ -519,7 +532,7 @@ fn draw_shape(
     (x, y, sw, sh): (f32, f32, f32, f32),
     color: [u8; 3],
     (k, softness): (f32, f32),
-    rows: &Range<u32>,
+    (rows, hidden): (&Range<u32>, Option<&Hidden>),
 ) {
     if sw <= 0.0 || sh <= 0.0 {
         return;
@@ -560,10 +573,13 @@ fn draw_shape(
             }
             ShapeKind::Rect => (x0, x1),
         };
+        // Columns an opaque photo above will overwrite are left out.
+        let skip = hidden.filter(|(_, ys)| ys.contains(&py)).map_or(0..0, |(xs, _)| xs.clone());
+        let visible = |run: Range<u32>| [run.start..run.end.min(skip.start), run.start.max(skip.end)..run.end];
         // Soft edges: coverage for the whole run first (a straight float
         // loop that vectorises), spread to the run's bytes, then one 16-bit
         // blend per byte (another straight loop).
-        for run in [o0..s0, s1..o1] {
+        for run in visible(o0..s0).into_iter().chain(visible(s1..o1)) {
             if run.is_empty() {
                 continue;
             }
@@ -586,9 +602,11 @@ fn draw_shape(
             }
         }
         let solid = solid as u16;
-        let bytes = &mut row[(s0 * 3) as usize..(s1 * 3) as usize];
-        for (d, &c) in bytes.iter_mut().zip(pattern.iter()) {
-            *d = ((u16::from(*d) * (256 - solid)).wrapping_add(c * solid) >> 8) as u8;
+        for run in visible(s0..s1).into_iter().filter(|r| !r.is_empty()) {
+            let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
+            for (d, &c) in bytes.iter_mut().zip(pattern.iter()) {
+                *d = ((u16::from(*d) * (256 - solid)).wrapping_add(c * solid) >> 8) as u8;
+            }
         }
     });
 }
@@ -608,10 +626,10 @@ mod shape_tests {
         for area in
             [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)]
         {
-            draw_shape(&mut frame, (w, h), ShapeKind::Ellipse, area, white, (1.0, 0.1), &(0..h));
+            draw_shape(&mut frame, (w, h), ShapeKind::Ellipse, area, white, (1.0, 0.1), (&(0..h), None));
         }
         assert!(frame.iter().all(|&b| b == 7));
-        draw_shape(&mut frame, (w, h), ShapeKind::Rect, (32.0, 24.0, 10.0, 10.0), white, (1.0, 0.01), &(0..h));
+        draw_shape(&mut frame, (w, h), ShapeKind::Rect, (32.0, 24.0, 10.0, 10.0), white, (1.0, 0.01), (&(0..h), None));
         assert_eq!(&frame[((24 * w + 32) * 3) as usize..][..3], &white);
     }
 }

@@ -187,7 +187,8 @@ fn portrait_photos_never_lose_their_top_third() {
 /// with them gives), for every layer kind the built-in templates use
 /// (transitions included, and text mid-reveal), at many moments. The two
 /// buffers start with different garbage (a render reuses them): no pixel
-/// may depend on it, also where the base is not copied under an opaque photo.
+/// may depend on it. The whole frame is drawn without leaving out what an
+/// opaque photo hides, the bands as a render draws them.
 #[test]
 fn bands_compose_exactly_like_whole_frames() {
     let r = TemplateRenderer::builtin();
@@ -202,7 +203,7 @@ fn bands_compose_exactly_like_whole_frames() {
             let garbage: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4099) as u8).collect();
             let (mut whole, mut bands) = (vec![1u8; len], garbage);
             hidden += usize::from(scene.hidden(t).is_some());
-            scene.draw_rows(t, &mut whole, &(0..spec.height));
+            scene.draw_rows_hiding(t, &mut whole, &(0..spec.height), None);
             // Each band converted to I420 as it is drawn, as a render does.
             let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
             scene.draw_banded(t, &mut bands, &mut |band| yuv.read_band(&band));
