@@ -68,7 +68,51 @@ pub(crate) fn band_bytes(rows: &Range<u32>, row_bytes: usize, len: usize) -> Ran
     (rows.start as usize * row_bytes).min(end)..end
 }
 
+/// Defines a function whose body is compiled twice, for the baseline CPU
+/// and for AVX2, and picks one at run time: loops the compiler vectorises
+/// then run 8 or 16 lanes wide instead of 4 or 8. The arithmetic is the
+/// same (Rust never fuses a multiply and an add on its own), so the bytes
+/// are too. Helpers the body calls get AVX2 only if they are inlined into
+/// it (hence `#[inline(always)]` on [`for_rows`]).
+macro_rules! avx2_dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && !$crate::raster::baseline_only() {
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                // SAFETY: the CPU has AVX2.
+                return unsafe { avx2($($arg),*) };
+            }
+            body($($arg),*)
+        }
+    };
+}
+pub(crate) use avx2_dispatch;
+
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to run the baseline build of [`avx2_dispatch!`]
+    /// functions on this thread, to compare it with the AVX2 one.
+    pub(crate) static BASELINE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether [`avx2_dispatch!`] functions must take their baseline build (only ever in tests).
+#[inline(always)]
+pub(crate) fn baseline_only() -> bool {
+    #[cfg(test)]
+    return BASELINE_ONLY.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    false
+}
+
 /// Calls `f(y, row)` for each frame row `y` in `ys`.
+#[inline(always)]
 pub(crate) fn for_rows(frame: &mut [u8], row_bytes: usize, ys: Range<u32>, mut f: impl FnMut(u32, &mut [u8])) {
     let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
     for (y, row) in ys.zip(band.chunks_exact_mut(row_bytes)) {
@@ -396,16 +440,20 @@ pub(crate) fn fill_rect(
     alpha: f32,
     rows: &Range<u32>,
 ) {
-    let a = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
+    let a = (alpha.clamp(0.0, 1.0) * 256.0) as u16;
     let Some(ys) = clip_rows(y, y.saturating_add(rh), rows, h) else { return };
-    for yy in ys.start as i32..ys.end as i32 {
-        for xx in x.max(0)..(x + rw).min(w as i32) {
-            let i = ((yy as u32 * w + xx as u32) * 3) as usize;
-            for c in 0..3 {
-                frame[i + c] = ((frame[i + c] as u32 * (256 - a) + color[c] as u32 * a) >> 8) as u8;
-            }
-        }
+    let (x0, x1) = (x.clamp(0, w as i32) as usize, x.saturating_add(rw).clamp(0, w as i32) as usize);
+    if x0 >= x1 {
+        return;
     }
+    // The colour, weighted, repeated along the run: one 16-bit multiply-add
+    // per byte in a straight loop (≤ 255 × 256 in total, so it fits u16).
+    let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take((x1 - x0) * 3).collect();
+    for_rows(frame, w as usize * 3, ys, |_, row| {
+        for (d, &add) in row[x0 * 3..x1 * 3].iter_mut().zip(&add) {
+            *d = ((u16::from(*d) * (256 - a)).wrapping_add(add) >> 8) as u8;
+        }
+    });
 }
 
 /// Blends `src` over `frame` (same size) with weight `a` (0..=256) in the
@@ -454,6 +502,32 @@ pub(crate) fn blend_mask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A translucent rectangle blends exactly its clipped pixels, within the
+    /// band only, wherever it lies (partly or wholly off the frame).
+    #[test]
+    fn rectangles_blend_their_clipped_pixels_in_the_band() {
+        let (w, h) = (20u32, 12u32);
+        let base: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
+        for rect in [(3, 2, 7, 5), (-4, -3, 9, 8), (15, 9, 30, 30), (-50, 0, 10, 4), (5, 5, 0, 3), (2, 1, 4, -2)] {
+            let rows = 3..9;
+            let mut frame = base.clone();
+            fill_rect(&mut frame, w, h, rect, [200, 10, 90], 0.4, &rows);
+            let a = (0.4f32 * 256.0) as u32;
+            for (i, (&got, &was)) in frame.iter().zip(&base).enumerate() {
+                let (x, y, c) = ((i as u32 / 3 % w) as i32, i as u32 / 3 / w, i % 3);
+                let inside = rows.contains(&y)
+                    && (rect.0..rect.0 + rect.2).contains(&x)
+                    && (rect.1..rect.1 + rect.3).contains(&(y as i32));
+                let want = if inside {
+                    ((u32::from(was) * (256 - a) + u32::from([200u8, 10, 90][c]) * a) >> 8) as u8
+                } else {
+                    was
+                };
+                assert_eq!(got, want, "rect {rect:?} at ({x}, {y}) channel {c}");
+            }
+        }
+    }
 
     /// Backdrops and resized photos come out at the asked size from any
     /// input shape, tiny and extreme ones included, and keep the colour.

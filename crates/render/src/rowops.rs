@@ -25,6 +25,7 @@ impl HTap {
 /// kernel reads eight `u16` from the left tap of the last pixel.
 pub(crate) const ROW_PAD: usize = 8;
 
+crate::raster::avx2_dispatch! {
 /// The vertical pass: `top` and `bottom` (source rows, RGB8) blended with
 /// 8-bit weights (`wb` ≤ 256 for `bottom`) into 15-bit values, so that the
 /// horizontal pass can multiply them as signed 16-bit lanes. `mix` gets
@@ -40,6 +41,7 @@ pub(crate) fn blend_rows(top: &[u8], bottom: &[u8], wb: u32, mix: &mut Vec<u16>)
     for ((m, &a), &b) in mix.iter_mut().zip(top).zip(bottom) {
         *m = (u16::from(a) * wt + u16::from(b) * wb) >> 1;
     }
+}
 }
 
 /// One channel of one pixel from its two 15-bit taps.

@@ -9,16 +9,18 @@ use crate::rgb2yuv::UNITY;
 use rayon::prelude::*;
 use std::ops::Range;
 
+crate::raster::avx2_dispatch! {
 /// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
 /// per byte against a row of the colour pattern, so the loop vectorises.
 pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32, rows: &Range<u32>) {
     let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
     let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take(w as usize * 3).collect();
-    band(frame, w, rows).chunks_exact_mut(w as usize * 3).for_each(|row| {
+    for row in band(frame, w, rows).chunks_exact_mut(w as usize * 3) {
         for (c, &add) in row.iter_mut().zip(&add) {
             *c = ((u16::from(*c) * (256 - a)).wrapping_add(add) >> 8) as u8;
         }
-    });
+    }
+}
 }
 
 /// The bytes of the band `rows` of a frame `w` pixels wide.

@@ -522,18 +522,20 @@ fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32, rows: &
     });
 }
 
+crate::raster::avx2_dispatch! {
 /// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.
 /// Per row, the fully covered middle run is one constant-alpha blend; only
 /// the soft edges compute a distance per pixel.
 fn draw_shape(
     frame: &mut [u8],
-    (fw, fh): (u32, u32),
+    size: (u32, u32),
     shape: ShapeKind,
-    (x, y, sw, sh): (f32, f32, f32, f32),
+    area: (f32, f32, f32, f32),
     color: [u8; 3],
-    (k, softness): (f32, f32),
-    (rows, hidden): (&Range<u32>, Option<&Hidden>),
+    paint: (f32, f32),
+    clip: (&Range<u32>, Option<&Hidden>),
 ) {
+    let ((fw, fh), (x, y, sw, sh), (k, softness), (rows, hidden)) = (size, area, paint, clip);
     if sw <= 0.0 || sh <= 0.0 {
         return;
     }
@@ -548,7 +550,11 @@ fn draw_shape(
     // The colour repeated along the shape's width, so blends run byte by byte.
     let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take((x1 - x0) as usize * 3).collect();
     let (mut cover, mut cover3) = (Vec::<u16>::new(), Vec::<u16>::new());
-    for_rows(frame, fw as usize * 3, ys, |py, row| {
+    // A plain loop, not `for_rows` and a closure: the closure would be
+    // compiled apart from this function, without its AVX2.
+    let row_bytes = fw as usize * 3;
+    let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
+    for (py, row) in ys.zip(band.chunks_exact_mut(row_bytes)) {
         let dy = (py as f32 + 0.5 - y) * inv_hh;
         // Columns whose distance is ≤ 1 − soft are fully covered.
         let inner = match shape {
@@ -566,7 +572,7 @@ fn draw_shape(
         // Columns outside an ellipse (distance ≥ 1) are left as they are:
         // skip them (with a pixel to spare, whose coverage is 0 anyway).
         let (o0, o1) = match shape {
-            ShapeKind::Ellipse if dy.abs() >= 1.0 => return,
+            ShapeKind::Ellipse if dy.abs() >= 1.0 => continue,
             ShapeKind::Ellipse => {
                 let near = columns_within(x, (1.0 - dy * dy).max(0.0).sqrt() / inv_hw, x0..x1);
                 (near.start.min(s0), near.end.max(s1))
@@ -608,7 +614,8 @@ fn draw_shape(
                 *d = ((u16::from(*d) * (256 - solid)).wrapping_add(c * solid) >> 8) as u8;
             }
         }
-    });
+    }
+}
 }
 
 #[cfg(test)]

@@ -220,3 +220,25 @@ fn bands_compose_exactly_like_whole_frames() {
         }
     }
 }
+
+/// The functions compiled twice (baseline and AVX2, chosen at run time)
+/// draw the same bytes either way, so a video never depends on the CPU:
+/// every built-in template at a few moments, drawn both ways on this thread.
+#[test]
+fn frames_are_the_same_with_and_without_avx2() {
+    let r = TemplateRenderer::builtin();
+    for id in [RUN, SEASONS, "392747428568649728", "394875727173492739"] {
+        let spec = r.spec(id).unwrap();
+        let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
+        for t in [0.5, 2.1, 4.7] {
+            let draw = |baseline: bool| {
+                crate::raster::BASELINE_ONLY.with(|b| b.set(baseline));
+                let mut frame = vec![0u8; (spec.width * spec.height * 3) as usize];
+                scene.draw_rows(t, &mut frame, &(0..spec.height));
+                crate::raster::BASELINE_ONLY.with(|b| b.set(false));
+                frame
+            };
+            assert!(draw(false) == draw(true), "template {id} at {t} s differs without AVX2");
+        }
+    }
+}
