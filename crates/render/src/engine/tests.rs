@@ -181,6 +181,19 @@ fn portrait_photos_never_lose_their_top_third() {
     }
 }
 
+/// Every built-in template (both Diving IDs share one), prepared with the fixture photo.
+fn builtin_scenes() -> Vec<(&'static str, TemplateSpec, Scene)> {
+    let r = TemplateRenderer::builtin();
+    [RUN, SEASONS, "392747428568649728", "394875727173492739"]
+        .into_iter()
+        .map(|id| {
+            let spec = r.spec(id).unwrap().clone();
+            let scene = Scene::prepare(&spec, &job(id, &["OCEAN", "waves"])).unwrap();
+            (id, spec, scene)
+        })
+        .collect()
+}
+
 /// Composing band by band gives exactly the pixels of composing the whole
 /// frame in one pass (and their I420 conversion, band by band as they are
 /// drawn with the final vignette's gains, what converting the whole frame
@@ -191,10 +204,7 @@ fn portrait_photos_never_lose_their_top_third() {
 /// opaque photo hides, the bands as a render draws them.
 #[test]
 fn bands_compose_exactly_like_whole_frames() {
-    let r = TemplateRenderer::builtin();
-    for id in [RUN, SEASONS, "392747428568649728", "394875727173492739"] {
-        let spec = r.spec(id).unwrap();
-        let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
+    for (id, spec, scene) in builtin_scenes() {
         assert!(scene.finish.is_some(), "{id}: its final vignette is drawn in the conversion");
         let len = (spec.width * spec.height * 3) as usize;
         let (mut banded, mut hidden) = (0, 0);
@@ -226,10 +236,7 @@ fn bands_compose_exactly_like_whole_frames() {
 /// every built-in template at a few moments, drawn both ways on this thread.
 #[test]
 fn frames_are_the_same_with_and_without_avx2() {
-    let r = TemplateRenderer::builtin();
-    for id in [RUN, SEASONS, "392747428568649728", "394875727173492739"] {
-        let spec = r.spec(id).unwrap();
-        let scene = Scene::prepare(spec, &job(id, &["OCEAN", "waves"])).unwrap();
+    for (id, spec, scene) in builtin_scenes() {
         for t in [0.5, 2.1, 4.7] {
             let draw = |baseline: bool| {
                 crate::raster::BASELINE_ONLY.with(|b| b.set(baseline));
