@@ -56,11 +56,19 @@ fn sample(left: u16, right: u16, weights: u32) -> u8 {
 pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
     assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("ssse3") {
-        // SAFETY: the CPU has SSSE3 (the kernel checks its own bounds).
-        let done = unsafe { x86::resample_row_ssse3(mix, taps, out) };
+    {
+        let mut done = 0;
+        if std::arch::is_x86_feature_detected!("avx2") && !crate::raster::baseline_only() {
+            // SAFETY: the CPU has AVX2 (the kernel keeps its reads in bounds itself).
+            done = unsafe { x86::resample_row_avx2(mix, taps, out) };
+        }
+        if std::arch::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU has SSSE3 (the kernel checks its own bounds).
+            done += unsafe { x86::resample_row_ssse3(mix, &taps[done..], &mut out[done * 3..]) };
+        }
         return resample_row_scalar(mix, &taps[done..], &mut out[done * 3..]);
     }
+    #[cfg(not(target_arch = "x86_64"))]
     resample_row_scalar(mix, taps, out)
 }
 
@@ -127,13 +135,60 @@ mod x86 {
         }
         i
     }
+
+    /// Eight pixels per step, the SSSE3 kernel's arithmetic twice as wide:
+    /// each 256-bit register holds pixel `j` in its low half and pixel
+    /// `j + 4` in its high half, so that after packing each half holds four
+    /// consecutive pixels. A tap's offset is clamped into `mix` (valid taps
+    /// never need it), so no input can make it read out of bounds. Returns
+    /// how many pixels it did; the rest go to the SSSE3 and scalar loops.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn resample_row_avx2(mix: &[u16], taps: &[HTap], out: &mut [u8]) -> usize {
+        assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
+        if mix.len() < 8 {
+            return 0;
+        }
+        let last = mix.len() - 8;
+        let pair = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1));
+        let squeeze =
+            _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
+        let round = _mm256_set1_epi32(1 << 14);
+        let two = |lo: &HTap, hi: &HTap| {
+            let (a, b) = ((lo.at as usize).min(last), (hi.at as usize).min(last));
+            // SAFETY: a + 8 ≤ mix.len() and b + 8 ≤ mix.len() (clamped above).
+            let v = unsafe {
+                _mm256_loadu2_m128i(mix.as_ptr().add(b) as *const __m128i, mix.as_ptr().add(a) as *const __m128i)
+            };
+            let v = _mm256_shuffle_epi8(v, pair);
+            let w = _mm256_set_m128i(_mm_set1_epi32(hi.weights as i32), _mm_set1_epi32(lo.weights as i32));
+            _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(v, w), round), 15)
+        };
+        let mut i = 0;
+        // Each step stores 16 bytes at 3i + 12, so it needs 3i + 28 ≤ out.len().
+        while i + 10 <= taps.len() {
+            let t = &taps[i..i + 8];
+            let a = _mm256_packs_epi32(two(&t[0], &t[4]), two(&t[1], &t[5]));
+            let b = _mm256_packs_epi32(two(&t[2], &t[6]), two(&t[3], &t[7]));
+            let bytes = _mm256_shuffle_epi8(_mm256_packus_epi16(a, b), squeeze);
+            // SAFETY: 3i + 28 ≤ 3(i + 10) ≤ out.len(); the bytes past each
+            // half's twelve are written again by the next store or step.
+            unsafe {
+                let at = out.as_mut_ptr().add(i * 3);
+                _mm_storeu_si128(at as *mut __m128i, _mm256_castsi256_si128(bytes));
+                _mm_storeu_si128(at.add(12) as *mut __m128i, _mm256_extracti128_si256(bytes, 1));
+            }
+            i += 8;
+        }
+        i
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The SIMD kernel and the scalar one give the same bytes, for every
+    /// The SIMD kernels (AVX2, then SSSE3 for what is left) and the scalar
+    /// one give the same bytes, for every
     /// weight and row length, so output never depends on the CPU.
     #[test]
     fn simd_and_scalar_resampling_agree() {
@@ -142,7 +197,7 @@ mod tests {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
             seed >> 8
         };
-        for len in [1usize, 5, 6, 7, 13, 64, 301] {
+        for len in [1usize, 5, 6, 7, 8, 9, 10, 11, 13, 17, 18, 26, 64, 301] {
             let top: Vec<u8> = (0..(len + 1) * 3).map(|_| next() as u8).collect();
             let bottom: Vec<u8> = (0..(len + 1) * 3).map(|_| next() as u8).collect();
             for wb in [0, 1, 128, 255, 256] {
