@@ -55,9 +55,9 @@ fn sample(left: u16, right: u16, weights: u32) -> u8 {
 /// row `mix`, opaque.
 pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
     assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
+    let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     {
-        let mut done = 0;
         if std::arch::is_x86_feature_detected!("avx2") && !crate::raster::baseline_only() {
             // SAFETY: the CPU has AVX2 (the kernel keeps its reads in bounds itself).
             done = unsafe { x86::resample_row_avx2(mix, taps, out) };
@@ -66,10 +66,8 @@ pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
             // SAFETY: the CPU has SSSE3 (the kernel checks its own bounds).
             done += unsafe { x86::resample_row_ssse3(mix, &taps[done..], &mut out[done * 3..]) };
         }
-        return resample_row_scalar(mix, &taps[done..], &mut out[done * 3..]);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    resample_row_scalar(mix, taps, out)
+    resample_row_scalar(mix, &taps[done..], &mut out[done * 3..])
 }
 
 fn resample_row_scalar(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
