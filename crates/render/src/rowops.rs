@@ -55,6 +55,7 @@ fn sample(left: u16, right: u16, weights: u32) -> u8 {
 /// row `mix`, opaque.
 pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
     assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     {
