@@ -225,8 +225,9 @@ fn bands_compose_exactly_like_whole_frames() {
             assert!(yuv == converted, "template {id} at {t} s: banded I420 differs");
         }
         assert!(banded > 0, "template {id} was drawn in bands at some moment");
-        if id == RUN {
-            assert!(hidden > 0, "Run for Life's opaque photo hides the base under it");
+        // Run for Life's photo is square; Diving's has rounded corners, whose rows stay drawn.
+        if id == RUN || id == "392747428568649728" {
+            assert!(hidden > 0, "{id}: the opaque photo hides what is under it");
         }
     }
 }
