@@ -72,8 +72,9 @@ pub(crate) fn band_bytes(rows: &Range<u32>, row_bytes: usize, len: usize) -> Ran
 /// and for AVX2, and picks one at run time: loops the compiler vectorises
 /// then run 8 or 16 lanes wide instead of 4 or 8. The arithmetic is the
 /// same (Rust never fuses a multiply and an add on its own), so the bytes
-/// are too. Helpers the body calls get AVX2 only if they are inlined into
-/// it (hence `#[inline(always)]` on [`for_rows`]).
+/// are too. Only code inlined into the body gets AVX2: a closure handed to a
+/// helper such as [`for_rows`] is compiled apart, so write the hot loops in
+/// the body itself.
 macro_rules! avx2_dispatch {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
         $(#[$meta])*
@@ -112,7 +113,6 @@ pub(crate) fn baseline_only() -> bool {
 }
 
 /// Calls `f(y, row)` for each frame row `y` in `ys`.
-#[inline(always)]
 pub(crate) fn for_rows(frame: &mut [u8], row_bytes: usize, ys: Range<u32>, mut f: impl FnMut(u32, &mut [u8])) {
     let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
     for (y, row) in ys.zip(band.chunks_exact_mut(row_bytes)) {
@@ -125,13 +125,6 @@ pub(crate) fn smoothstep(p: f32) -> f32 {
     p * p * (3.0 - 2.0 * p)
 }
 
-/// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
-/// position and size), with a `border`-pixel print border around it, at
-/// opacity `alpha` (0..=256, 256 = opaque).
-/// Bilinear in fixed point, separable: each output row first blends its
-/// two source rows into a 15-bit row, then takes two horizontal taps per
-/// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
-/// the same bytes either way).
 /// The pixels a [`blit_photo`] writes, border included: its columns,
 /// clipped to a frame `fw` wide, and its rows (unclipped). At full opacity it
 /// writes every one of them, whatever was there.
@@ -141,6 +134,13 @@ pub(crate) fn photo_bounds((x0, y0, dw, dh): (f32, f32, f32, f32), border: i32, 
     (bx0.max(0)..bx1.min(fw as i32), (by0, by1))
 }
 
+/// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
+/// position and size), with a `border`-pixel print border around it, at
+/// opacity `alpha` (0..=256, 256 = opaque).
+/// Bilinear in fixed point, separable: each output row first blends its
+/// two source rows into a 15-bit row, then takes two horizontal taps per
+/// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
+/// the same bytes either way).
 pub(crate) fn blit_photo(
     frame: &mut [u8],
     (fw, _fh): (u32, u32),
