@@ -147,6 +147,12 @@ fn envelope(f: &[f64], d: &mut [f64], v: &mut [usize], z: &mut [f64]) {
 /// What a fill paints: a colour and an opacity (0..=256) per text-space pixel.
 pub(crate) trait Paint: Sync {
     fn at(&self, x: i32, y: i32) -> ([u8; 3], u32);
+
+    /// The colour, when it is one colour everywhere at full opacity (lets a
+    /// blit run as straight loops).
+    fn solid(&self) -> Option<[u8; 3]> {
+        None
+    }
 }
 
 /// One colour everywhere.
@@ -156,6 +162,10 @@ impl Paint for Solid {
     #[inline]
     fn at(&self, _: i32, _: i32) -> ([u8; 3], u32) {
         (self.0, 256)
+    }
+
+    fn solid(&self) -> Option<[u8; 3]> {
+        Some(self.0)
     }
 }
 
@@ -348,6 +358,27 @@ impl Canvas<'_> {
         if kk == 0 || fx0 >= fx1 {
             return;
         }
+        if let Some(color) = paint.solid() {
+            // One colour: the same arithmetic as below as straight loops
+            // over the run (alpha per pixel, spread to its bytes, then one
+            // blend per byte; where alpha is 0 the blend leaves the byte as
+            // it is, so nothing needs skipping). The sum fits u16: ≤ 255 × 255.
+            let n = (fx1 - fx0) as usize;
+            let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take(n * 3).collect();
+            let mut alpha = vec![0u16; n * 3];
+            let from = (fx0 - ox - sx) as usize;
+            for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
+                let src = &mask[(y as i32 - oy - sy) as usize * sw as usize..][from..from + n];
+                for (a3, &m) in alpha.chunks_exact_mut(3).zip(src) {
+                    a3.fill(((u32::from(m) * kk) >> 8) as u16);
+                }
+                let bytes = &mut row[fx0 as usize * 3..fx1 as usize * 3];
+                for ((d, &a), &c) in bytes.iter_mut().zip(&alpha).zip(&pattern) {
+                    *d = ((u16::from(*d) * (255 - a) + c * a) / 255) as u8;
+                }
+            });
+            return;
+        }
         for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
             let ty = y as i32 - oy;
             let src = &mask[(ty - sy) as usize * sw as usize..][..sw as usize];
@@ -455,6 +486,35 @@ mod tests {
             on += usize::from(f[((y as u32 * W + x as u32) * 3) as usize] > 128);
         }
         on as f32 / all.max(1) as f32
+    }
+
+    /// A one-colour blit (straight loops) draws exactly what the general
+    /// per-pixel blit draws with the same colour, clipped or not.
+    #[test]
+    fn solid_blits_match_the_general_path() {
+        struct Same([u8; 3]); // the same colour, without the `solid` shortcut
+        impl Paint for Same {
+            fn at(&self, _: i32, _: i32) -> ([u8; 3], u32) {
+                (self.0, 256)
+            }
+        }
+        let (w, h) = (64u32, 40u32);
+        let base: Vec<u8> = (0..w * h * 3).map(|i| (i * 31 % 253) as u8).collect();
+        let (sw, sh) = (30u32, 20u32);
+        let mask: Vec<u8> = (0..sw * sh).map(|i| [0, 0, 17, 128, 255, 255, 3][(i % 7) as usize]).collect();
+        for (origin, clip, k, rows) in
+            [((5, 4), 99, 1.0, 0..h), ((-7, 30), 12, 0.6, 0..h), ((50, -3), 99, 0.3, 8..24), ((10, 10), 0, 1.0, 0..h)]
+        {
+            let draw = |paint: &dyn Fn(&mut Canvas<'_>)| {
+                let mut frame = base.clone();
+                paint(&mut Canvas { frame: &mut frame, w, h, rows: rows.clone() });
+                frame
+            };
+            let solid = draw(&|c| c.blit((2, 1, sw, sh), &mask, origin, clip, k, &Solid([250, 40, 7])));
+            let general = draw(&|c| c.blit((2, 1, sw, sh), &mask, origin, clip, k, &Same([250, 40, 7])));
+            assert!(solid == general, "origin {origin:?}, clip {clip}, k {k}");
+            assert!(clip == 0 || solid != base, "origin {origin:?}: something was drawn");
+        }
     }
 
     #[test]
