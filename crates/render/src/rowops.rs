@@ -187,8 +187,8 @@ mod tests {
     use super::*;
 
     /// The SIMD kernels (AVX2, then SSSE3 for what is left) and the scalar
-    /// one give the same bytes, for every
-    /// weight and row length, so output never depends on the CPU.
+    /// one give the same bytes, for every weight and row length, so output
+    /// never depends on the CPU.
     #[test]
     fn simd_and_scalar_resampling_agree() {
         let mut seed = 12345u32;
