@@ -195,17 +195,18 @@ fn soft_dot(
         if dy2 >= r * r {
             continue;
         }
-        for px in columns_within(x, (r * r - dy2).sqrt(), x0..x1) {
+        let cols = columns_within(x, (r * r - dy2).sqrt(), x0..x1);
+        let row = ((py * w) * 3) as usize;
+        let pixels = frame[row + cols.start as usize * 3..row + cols.end as usize * 3].chunks_exact_mut(3);
+        for (px, out) in cols.zip(pixels) {
             let d = ((px as f32 + 0.5 - x).powi(2) + dy2).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(table, d) };
-            let a = (cover * alpha * 256.0) as u32;
+            let a = ((cover * alpha * 256.0) as u32).min(256);
             if a == 0 {
                 continue;
             }
-            let i = ((py * w + px) * 3) as usize;
-            for c in 0..3 {
-                frame[i + c] =
-                    ((u32::from(frame[i + c]) * (256 - a.min(256)) + u32::from(color.0[c]) * a.min(256)) >> 8) as u8;
+            for (o, &c) in out.iter_mut().zip(&color.0[..3]) {
+                *o = ((u32::from(*o) * (256 - a) + u32::from(c) * a) >> 8) as u8;
             }
         }
     }
