@@ -334,11 +334,14 @@ impl Scene {
     /// drawn, with the final vignette's gains still to apply.
     fn draw_banded(&self, t: f32, frame: &mut [u8], sink: &mut BandSink<'_>) {
         let gains = self.finish.as_ref().map(Vignette::gains);
+        // Once per frame, not per band.
+        let hidden = self.hidden(t);
         if self.needs_whole_frame(t) {
-            self.draw_rows(t, frame, &(0..self.h));
+            self.draw_rows_hiding(t, frame, &(0..self.h), hidden);
             return sink(Band { rgb: frame, rows: 0..self.h, gains });
         }
-        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(t, frame, rows), gains, sink);
+        let draw = |frame: &mut [u8], rows: &Range<u32>| self.draw_rows_hiding(t, frame, rows, hidden.clone());
+        draw_in_bands(frame, (self.w, self.h), draw, gains, sink);
     }
 
     /// Whether the frame at `t` can't be drawn band by band.
