@@ -446,14 +446,24 @@ pub(crate) fn fill_rect(
     if x0 >= x1 {
         return;
     }
-    // The colour, weighted, repeated along the run: one 16-bit multiply-add
-    // per byte in a straight loop (≤ 255 × 256 in total, so it fits u16).
-    let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take((x1 - x0) * 3).collect();
-    for_rows(frame, w as usize * 3, ys, |_, row| {
-        for (d, &add) in row[x0 * 3..x1 * 3].iter_mut().zip(&add) {
-            *d = ((u16::from(*d) * (256 - a)).wrapping_add(add) >> 8) as u8;
-        }
-    });
+    let add = weighted_colour(color, a, x1 - x0);
+    for_rows(frame, w as usize * 3, ys, |_, row| blend_toward(&mut row[x0 * 3..x1 * 3], &add, a));
+}
+
+/// `color` weighted by `a` (0..=256) and repeated for `pixels` pixels: what
+/// [`blend_toward`] adds to each byte.
+pub(crate) fn weighted_colour(color: [u8; 3], a: u16, pixels: usize) -> Vec<u16> {
+    color.iter().map(|&c| u16::from(c) * a).cycle().take(pixels * 3).collect()
+}
+
+/// Blends `bytes` towards a colour by `a` (0..=256), given the colour's
+/// [`weighted_colour`]: one 16-bit multiply-add per byte in a straight loop
+/// that vectorises (≤ 255 × 256 in total, so it fits u16).
+#[inline(always)]
+pub(crate) fn blend_toward(bytes: &mut [u8], add: &[u16], a: u16) {
+    for (d, &add) in bytes.iter_mut().zip(add) {
+        *d = ((u16::from(*d) * (256 - a)).wrapping_add(add) >> 8) as u8;
+    }
 }
 
 /// Blends `src` over `frame` (same size) with weight `a` (0..=256) in the

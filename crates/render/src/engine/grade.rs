@@ -4,7 +4,7 @@
 
 use super::rng::mix;
 use super::spec::GradeSpec;
-use crate::raster::smoothstep;
+use crate::raster::{blend_toward, smoothstep, weighted_colour};
 use crate::rgb2yuv::UNITY;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -14,11 +14,9 @@ crate::raster::avx2_dispatch! {
 /// per byte against a row of the colour pattern, so the loop vectorises.
 pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32, rows: &Range<u32>) {
     let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
-    let add: Vec<u16> = color.iter().map(|&c| u16::from(c) * a).cycle().take(w as usize * 3).collect();
+    let add = weighted_colour(color, a, w as usize);
     for row in band(frame, w, rows).chunks_exact_mut(w as usize * 3) {
-        for (c, &add) in row.iter_mut().zip(&add) {
-            *c = ((u16::from(*c) * (256 - a)).wrapping_add(add) >> 8) as u8;
-        }
+        blend_toward(row, &add, a);
     }
 }
 }
