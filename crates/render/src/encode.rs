@@ -129,10 +129,11 @@ pub struct LanePlan {
 }
 
 impl LanePlan {
-    /// Its frames in encoding order, each with whether it opens a GOP (and
-    /// so must be a keyframe).
+    /// Its frames in encoding order, each with whether the encoder must be
+    /// told to make it a keyframe: it opens a GOP, other than the lane's
+    /// first (an encoder's first frame is one anyway).
     pub fn frames(&self) -> impl Iterator<Item = (u32, bool)> + '_ {
-        self.gops.iter().flat_map(|g| g.clone().map(move |i| (i, i == g.start)))
+        self.gops.iter().enumerate().flat_map(|(k, g)| g.clone().map(move |i| (i, k > 0 && i == g.start)))
     }
 }
 
@@ -194,7 +195,7 @@ pub fn encode_lanes(
             let mut yuv = I420::new(width, height);
             let mut packets = Vec::with_capacity(lane.frames.len());
             lane.running.store(true, Ordering::Release);
-            for (at, &(i, opens_gop)) in lane.frames.iter().enumerate() {
+            for (at, &(i, force_keyframe)) in lane.frames.iter().enumerate() {
                 if stop() {
                     return Err(RenderError::Cancelled);
                 }
@@ -207,7 +208,7 @@ pub fn encode_lanes(
                 };
                 let composed = std::time::Instant::now();
                 let yuv = frame.as_ref().unwrap_or(&yuv);
-                packets.push((i, encode_one(&mut encoder, yuv, i, opens_gop && at > 0)?));
+                packets.push((i, encode_one(&mut encoder, yuv, i, force_keyframe)?));
                 if let Some(frame) = frame {
                     lane.recycle(frame);
                 }
@@ -247,7 +248,7 @@ pub fn encode_lanes(
 /// deadlock): with its queue full it only waits while the lane's thread is
 /// running and so consuming.
 struct Lane {
-    /// The lane's frames in encoding order, each with whether it opens a GOP.
+    /// The lane's frames in encoding order, each with whether to force a keyframe.
     frames: Vec<(u32, bool)>,
     /// The position in `frames` of the first frame nobody has claimed.
     next: std::sync::atomic::AtomicUsize,
@@ -399,8 +400,7 @@ fn join_lanes(
     }
 }
 
-/// Encodes frame `index`; `keyframe` forces an IDR (a GOP opening after the
-/// encoder's first frame, which is one anyway).
+/// Encodes frame `index`; `keyframe` forces an IDR (see [`LanePlan::frames`]).
 fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32, keyframe: bool) -> Result<Packet, RenderError> {
     if keyframe {
         encoder.force_keyframe()?;
@@ -426,8 +426,8 @@ pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result
         .map(|lane| -> Result<LaneOutput, RenderError> {
             let mut encoder = H264Encoder::new(settings)?;
             let mut packets = Vec::new();
-            for (at, (i, opens_gop)) in lane.frames().enumerate() {
-                packets.push((i, encode_one(&mut encoder, &frames[i as usize], i, opens_gop && at > 0)?));
+            for (i, force_keyframe) in lane.frames() {
+                packets.push((i, encode_one(&mut encoder, &frames[i as usize], i, force_keyframe)?));
             }
             Ok((packets, StageTimes::default()))
         })
