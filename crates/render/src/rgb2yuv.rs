@@ -6,7 +6,8 @@
 //! frame's final vignette is drawn in a render: one multiply per pixel
 //! inside the conversion instead of a pass over every byte of the frame.
 //!
-//! An AVX2 kernel (32 pixels of both rows per step), chosen at run time,
+//! An AVX2 kernel (32 pixels of both rows per step: byte shuffles and
+//! `pmaddubsw` multiply-adds), chosen at run time,
 //! and a scalar twin with the same integer arithmetic (tested equal), so a
 //! video's bytes never depend on the CPU.
 
@@ -80,69 +81,99 @@ mod x86 {
     use super::Rows;
     use std::arch::x86_64::*;
 
-    /// A `pshufb` mask moving channel `c` of pixels `first..first + 8` (of a
-    /// 16-pixel group) from the 16 source bytes starting at byte `base` into
-    /// `u16` lanes; lanes whose byte lies elsewhere are zeroed.
-    const fn mask(first: usize, c: usize, base: usize) -> [i8; 16] {
-        let mut m = [-1i8; 16];
-        let mut i = 0;
-        while i < 8 {
-            let at = 3 * (first + i) + c;
-            if at >= base && at < base + 16 {
-                m[2 * i] = (at - base) as i8;
-            }
-            i += 1;
+    // A 32-pixel group of a row is read as four registers of eight pixels,
+    // each 128-bit lane holding four pixels (12 bytes) from these byte
+    // offsets: register `k` has pixels `4k..4k + 4` in its low lane and
+    // `16 + 4k..20 + 4k` in its high one, so that the horizontal adds below
+    // keep pixels 0..16 in low lanes and 16..32 in high ones. The last lane
+    // (pixels 28..32, bytes 84..96) is read from byte 80, so that no read
+    // passes the group's end; its shuffles skip the 4 extra bytes.
+    const LOW: [usize; 4] = [0, 12, 24, 36];
+    const HIGH: [usize; 4] = [48, 60, 72, 84];
+    /// Bytes before a lane's first pixel: 4 for the last lane only.
+    const SKIP: [[usize; 2]; 4] = [[0, 0], [0, 0], [0, 0], [0, 4]];
+
+    /// Per lane, `pshufb` picks for each pixel `p` of four the bytes
+    /// `R G G B`, weighted by `pmaddubsw` as `(66, 60)` and `(69, 25)`: two
+    /// signed 16-bit halves (≤ 32 130) of `66 R + 129 G + 25 B`.
+    const fn luma_mask(skip: usize) -> [i8; 16] {
+        let mut m = [0i8; 16];
+        let mut p = 0;
+        while p < 4 {
+            let at = skip + 3 * p;
+            m[4 * p] = at as i8;
+            m[4 * p + 1] = (at + 1) as i8;
+            m[4 * p + 2] = (at + 1) as i8;
+            m[4 * p + 3] = (at + 2) as i8;
+            p += 1;
         }
         m
     }
 
-    /// Masks per [lo/hi half][channel][source register], each twice (one
-    /// per 128-bit lane: shuffles stay within a lane).
-    const MASKS: [[[[i8; 32]; 3]; 3]; 2] = {
-        let mut all = [[[[0i8; 32]; 3]; 3]; 2];
-        let mut half = 0;
-        while half < 2 {
+    /// Per lane, for the 2×2 blocks of pixels (0, 1) and (2, 3): the bytes
+    /// `R R G G B B 0 0` of each pair, which `pmaddubsw` by ones sums into
+    /// `u16` lanes `r g b 0`.
+    const fn pair_mask(skip: usize) -> [i8; 16] {
+        let mut m = [-1i8; 16];
+        let mut block = 0;
+        while block < 2 {
             let mut c = 0;
             while c < 3 {
-                let mut reg = 0;
-                while reg < 3 {
-                    let m = mask(8 * half, c, 16 * reg);
-                    let mut i = 0;
-                    while i < 32 {
-                        all[half][c][reg][i] = m[i % 16];
-                        i += 1;
-                    }
-                    reg += 1;
-                }
+                let at = skip + 6 * block + c;
+                m[8 * block + 2 * c] = at as i8;
+                m[8 * block + 2 * c + 1] = (at + 3) as i8;
                 c += 1;
             }
-            half += 1;
+            block += 1;
         }
-        all
-    };
-
-    /// 32 pixels of a row as `u16` lanes, `[channel][lo/hi half]`: the low
-    /// 128-bit lane holds pixels 0..16 (`lo` 0..8, `hi` 8..16), the high one
-    /// 16..32, so that packing the halves back gives the pixels in order.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn channels(src: *const u8) -> [[__m256i; 2]; 3] {
-        // Register k: bytes 16k..16k + 16 of each 16-pixel group (48 bytes).
-        let reg = |k: usize| _mm256_loadu2_m128i(src.add(48 + 16 * k).cast(), src.add(16 * k).cast());
-        let regs = [reg(0), reg(1), reg(2)];
-        let mut out = [[_mm256_setzero_si256(); 2]; 3];
-        for (c, channel) in out.iter_mut().enumerate() {
-            for (half, lanes) in channel.iter_mut().enumerate() {
-                // Pixels 0..8 of a group lie in registers 0 and 1, pixels 8..16 in 1 and 2.
-                let (a, b) = (half, half + 1);
-                let mask = |r: usize| _mm256_loadu_si256(MASKS[half][c][r].as_ptr().cast());
-                *lanes = _mm256_or_si256(_mm256_shuffle_epi8(regs[a], mask(a)), _mm256_shuffle_epi8(regs[b], mask(b)));
-            }
-        }
-        out
+        m
     }
 
-    /// Gains `g + 1` of 32 pixels in the lanes of [`channels`], or 256 without gains.
+    /// Both lanes' masks of each register, for the luma or the pairs.
+    const fn masks(luma: bool) -> [[i8; 32]; 4] {
+        let mut all = [[0i8; 32]; 4];
+        let mut k = 0;
+        while k < 4 {
+            let mut lane = 0;
+            while lane < 2 {
+                let skip = SKIP[k][lane];
+                let m = if luma { luma_mask(skip) } else { pair_mask(skip) };
+                let mut i = 0;
+                while i < 16 {
+                    all[k][16 * lane + i] = m[i];
+                    i += 1;
+                }
+                lane += 1;
+            }
+            k += 1;
+        }
+        all
+    }
+
+    const LUMA_MASKS: [[i8; 32]; 4] = masks(true);
+    const PAIR_MASKS: [[i8; 32]; 4] = masks(false);
+
+    /// `v`, hidden from the optimiser: knowing that a gain fits 9 bits, LLVM
+    /// rewrites `pmulhuw` as 32-bit multiplies, several times the work.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn opaque(mut v: __m256i) -> __m256i {
+        // SAFETY: an empty template; it only claims to change the register.
+        unsafe { std::arch::asm!("/* {0} */", inout(ymm_reg) v, options(pure, nomem, nostack, preserves_flags)) };
+        v
+    }
+
+    /// The four registers of a 32-pixel group starting at `src`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn load(src: *const u8) -> [__m256i; 4] {
+        let reg =
+            |k: usize| _mm256_loadu2_m128i(src.add(HIGH[k] - SKIP[k][1]).cast(), src.add(LOW[k] - SKIP[k][0]).cast());
+        [reg(0), reg(1), reg(2), reg(3)]
+    }
+
+    /// Gains `g + 1` of 32 pixels as `u16`, pixels 0..8 | 16..24 and 8..16
+    /// | 24..32, or 256 without gains.
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn gains32(gains: Option<&[u8]>, x: usize) -> [__m256i; 2] {
@@ -159,45 +190,26 @@ mod x86 {
         }
     }
 
-    /// Luma of 32 pixels into `out`.
+    /// Luma of the 32 pixels in `regs` into `out`: `(s × gain) >> 16 + 16`.
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn luma32(px: &[[__m256i; 2]; 3], gain: [__m256i; 2], out: *mut u8) {
-        let mut y = [_mm256_setzero_si256(); 2];
-        for half in 0..2 {
-            // ≤ 220 × 255 fits u16.
-            let s = _mm256_add_epi16(
-                _mm256_add_epi16(
-                    _mm256_mullo_epi16(px[0][half], _mm256_set1_epi16(66)),
-                    _mm256_mullo_epi16(px[1][half], _mm256_set1_epi16(129)),
-                ),
-                _mm256_mullo_epi16(px[2][half], _mm256_set1_epi16(25)),
-            );
-            y[half] = _mm256_add_epi16(_mm256_mulhi_epu16(s, gain[half]), _mm256_set1_epi16(16));
-        }
-        _mm256_storeu_si256(out.cast(), _mm256_packus_epi16(y[0], y[1]));
-    }
-
-    /// 2×2 averages of one channel: sum the rows, then adjacent pixels; (s + 2) >> 2.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn average(p0: &[__m256i; 2], p1: &[__m256i; 2]) -> __m256i {
-        let (lo, hi) = (_mm256_add_epi16(p0[0], p1[0]), _mm256_add_epi16(p0[1], p1[1]));
-        _mm256_srli_epi16(_mm256_add_epi16(_mm256_hadd_epi16(lo, hi), _mm256_set1_epi16(2)), 2)
-    }
-
-    /// `(cr r + cg g + cb b) × k / 2¹⁶ + 128`; |cr r + cg g + cb b| ≤ 28 560 fits i16.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn chroma(rgb: [__m256i; 3], [cr, cg, cb]: [i16; 3], k: __m256i) -> __m256i {
-        let s = _mm256_add_epi16(
-            _mm256_add_epi16(
-                _mm256_mullo_epi16(rgb[0], _mm256_set1_epi16(cr)),
-                _mm256_mullo_epi16(rgb[1], _mm256_set1_epi16(cg)),
-            ),
-            _mm256_mullo_epi16(rgb[2], _mm256_set1_epi16(cb)),
+    unsafe fn luma32(regs: &[__m256i; 4], gains: Option<&[u8]>, x: usize, out: *mut u8) {
+        let weights = _mm256_setr_epi8(
+            66, 60, 69, 25, 66, 60, 69, 25, 66, 60, 69, 25, 66, 60, 69, 25, 66, 60, 69, 25, 66, 60, 69, 25, 66, 60, 69,
+            25, 66, 60, 69, 25,
         );
-        _mm256_add_epi16(_mm256_mulhi_epi16(s, k), _mm256_set1_epi16(128))
+        let halves: [__m256i; 4] = std::array::from_fn(|k| {
+            let mask = _mm256_loadu_si256(LUMA_MASKS[k].as_ptr().cast());
+            _mm256_maddubs_epi16(_mm256_shuffle_epi8(regs[k], mask), weights)
+        });
+        // The halves' sum (≤ 56 100) wraps in i16 but is right as u16:
+        // pixels 0..8 | 16..24, then 8..16 | 24..32.
+        let s = [_mm256_hadd_epi16(halves[0], halves[1]), _mm256_hadd_epi16(halves[2], halves[3])];
+        let gain = gains32(gains, x).map(|g| opaque(g));
+        let y: [__m256i; 2] =
+            std::array::from_fn(|i| _mm256_add_epi16(_mm256_mulhi_epu16(s[i], gain[i]), _mm256_set1_epi16(16)));
+        // Packing by lane puts the pixels back in order.
+        _mm256_storeu_si256(out.cast(), _mm256_packus_epi16(y[0], y[1]));
     }
 
     /// Converts whole 32-pixel groups; returns how many pixels of each row
@@ -221,13 +233,32 @@ mod x86 {
             0, -1, 2, -1, 4, -1, 6, -1, 8, -1, 10, -1, 12, -1, 14, -1, 0, -1, 2, -1, 4, -1, 6, -1, 8, -1, 10, -1, 12,
             -1, 14, -1,
         );
+        let ones = _mm256_set1_epi8(1);
+        let u_weights = _mm256_setr_epi16(-38, -74, 112, 0, -38, -74, 112, 0, -38, -74, 112, 0, -38, -74, 112, 0);
+        let v_weights = _mm256_setr_epi16(112, -94, -18, 0, 112, -94, -18, 0, 112, -94, -18, 0, 112, -94, -18, 0);
         for group in 0..groups {
             let x = 32 * group;
-            let p0 = channels(rows.rgb0.as_ptr().add(3 * x));
-            let p1 = channels(rows.rgb1.as_ptr().add(3 * x));
-            luma32(&p0, gains32(rows.g0, x), y0.as_mut_ptr().add(x));
-            luma32(&p1, gains32(rows.g1, x), y1.as_mut_ptr().add(x));
-            let rgb = [average(&p0[0], &p1[0]), average(&p0[1], &p1[1]), average(&p0[2], &p1[2])];
+            let p0 = load(rows.rgb0.as_ptr().add(3 * x));
+            let p1 = load(rows.rgb1.as_ptr().add(3 * x));
+            luma32(&p0, rows.g0, x, y0.as_mut_ptr().add(x));
+            luma32(&p1, rows.g1, x, y1.as_mut_ptr().add(x));
+            // 2×2 averages, rounded as OpenH264 does: `r g b 0` per block,
+            // blocks 2k, 2k + 1 | 8 + 2k, 8 + 2k + 1 in register k.
+            let averages: [__m256i; 4] = std::array::from_fn(|k| {
+                let mask = _mm256_loadu_si256(PAIR_MASKS[k].as_ptr().cast());
+                let sum = _mm256_add_epi16(
+                    _mm256_maddubs_epi16(_mm256_shuffle_epi8(p0[k], mask), ones),
+                    _mm256_maddubs_epi16(_mm256_shuffle_epi8(p1[k], mask), ones),
+                );
+                _mm256_srli_epi16(_mm256_add_epi16(sum, _mm256_set1_epi16(2)), 2)
+            });
+            // `cr r + cg g + cb b` (|·| ≤ 28 560) per block as i16, in order.
+            let dot = |weights: __m256i| {
+                let m: [__m256i; 4] = std::array::from_fn(|k| _mm256_madd_epi16(averages[k], weights));
+                _mm256_packs_epi32(_mm256_hadd_epi32(m[0], m[1]), _mm256_hadd_epi32(m[2], m[3]))
+            };
+            let (du, dv) = (dot(u_weights), dot(v_weights));
+            // The gains of the blocks' top-left pixels.
             let k = match rows.g0 {
                 Some(gains) => _mm256_add_epi16(
                     _mm256_shuffle_epi8(_mm256_loadu_si256(gains.as_ptr().add(x).cast()), even),
@@ -235,8 +266,10 @@ mod x86 {
                 ),
                 None => _mm256_set1_epi16(256),
             };
+            let k = opaque(k);
+            let chroma = |d: __m256i| _mm256_add_epi16(_mm256_mulhi_epi16(d, k), _mm256_set1_epi16(128));
             // Per lane: 8 U bytes then 8 V bytes; reordered to all U, then all V.
-            let uv = _mm256_packus_epi16(chroma(rgb, [-38, -74, 112], k), chroma(rgb, [112, -94, -18], k));
+            let uv = _mm256_packus_epi16(chroma(du), chroma(dv));
             let uv = _mm256_permute4x64_epi64(uv, 0b11_01_10_00);
             _mm_storeu_si128(u.as_mut_ptr().add(x / 2).cast(), _mm256_castsi256_si128(uv));
             _mm_storeu_si128(v.as_mut_ptr().add(x / 2).cast(), _mm256_extracti128_si256(uv, 1));
