@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use crate::encode::{Band, BandSink};
-use crate::rowops::{blend_rows, resample_row, resample_row_over, HTap};
+use crate::rowops::{blend_rows, resample_row, resample_row_over, HTap, RowTaps};
 use crate::text::TextMask;
 use image::RgbImage;
 
@@ -189,7 +189,7 @@ pub(crate) fn blit_photo(
             if alpha == 256 {
                 resample_row(&mix, hs, middle);
             } else {
-                resample_row_over(&mix, hs, middle, alpha);
+                resample_row_over(&mix, hs.taps(), middle, alpha);
             }
         });
     });
@@ -213,7 +213,7 @@ struct Columns {
     inner: Range<usize>,
     src_lo: usize,
     src_hi: usize,
-    hs: Vec<HTap>,
+    hs: RowTaps,
 }
 
 impl Columns {
@@ -238,7 +238,7 @@ impl Columns {
         // pixel: at the last column (where a tap clamps to the same pixel)
         // its weight is 0.
         debug_assert!(taps.iter().all(|t| t.i1 == t.i0 + 1 || t.w == 0));
-        let hs = taps.iter().map(|t| HTap::new((t.i0 - src_lo) * 3, t.w)).collect();
+        let hs = RowTaps::new(taps.iter().map(|t| HTap::new((t.i0 - src_lo) * 3, t.w)).collect());
         Columns { inner, src_lo, src_hi, hs }
     }
 }

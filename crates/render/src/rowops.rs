@@ -21,6 +21,38 @@ impl HTap {
     }
 }
 
+/// The taps of a horizontal pass, made once per placement of a photo and
+/// used for each of its rows: the taps, and for the AVX2 kernel their
+/// weights already laid out as it loads them.
+pub(crate) struct RowTaps {
+    taps: Vec<HTap>,
+    /// Per step of eight pixels `i..i + 8`, per pair `(i + p, i + p + 4)`
+    /// (`p` < 4): the first pixel's weights four times, then the second's.
+    spread: Vec<[u32; 8]>,
+    /// One past the last element a 16-byte load at a left tap reads.
+    reach: usize,
+}
+
+impl RowTaps {
+    pub(crate) fn new(taps: Vec<HTap>) -> RowTaps {
+        let spread = taps
+            .chunks_exact(8)
+            .flat_map(|step| {
+                (0..4).map(|p| {
+                    let (a, b) = (step[p].weights, step[p + 4].weights);
+                    [a, a, a, a, b, b, b, b]
+                })
+            })
+            .collect();
+        let reach = taps.iter().map(|t| t.at as usize + 8).max().unwrap_or(0);
+        RowTaps { taps, spread, reach }
+    }
+
+    pub(crate) fn taps(&self) -> &[HTap] {
+        &self.taps
+    }
+}
+
 /// Elements of padding a blended row needs after its last pixel: the SIMD
 /// kernel reads eight `u16` from the left tap of the last pixel.
 pub(crate) const ROW_PAD: usize = 8;
@@ -53,7 +85,8 @@ fn sample(left: u16, right: u16, weights: u32) -> u8 {
 
 /// The horizontal pass: `out` (RGB8, three bytes per tap) from the blended
 /// row `mix`, opaque.
-pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
+pub(crate) fn resample_row(mix: &[u16], row_taps: &RowTaps, out: &mut [u8]) {
+    let taps = row_taps.taps();
     assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut done = 0;
@@ -61,7 +94,7 @@ pub(crate) fn resample_row(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
     {
         if std::arch::is_x86_feature_detected!("avx2") && !crate::raster::baseline_only() {
             // SAFETY: the CPU has AVX2 (the kernel keeps its reads in bounds itself).
-            done = unsafe { x86::resample_row_avx2(mix, taps, out) };
+            done = unsafe { x86::resample_row_avx2(mix, row_taps, out) };
         }
         if std::arch::is_x86_feature_detected!("ssse3") {
             // SAFETY: the CPU has SSSE3 (the kernel checks its own bounds).
@@ -94,7 +127,7 @@ pub(crate) fn resample_row_over(mix: &[u16], taps: &[HTap], out: &mut [u8], alph
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::HTap;
+    use super::{HTap, RowTaps};
     use std::arch::x86_64::*;
 
     /// Four pixels per step: for each, one load of both taps, a shuffle that
@@ -138,36 +171,39 @@ mod x86 {
     /// Eight pixels per step, the SSSE3 kernel's arithmetic twice as wide:
     /// each 256-bit register holds pixel `j` in its low half and pixel
     /// `j + 4` in its high half, so that after packing each half holds four
-    /// consecutive pixels. A tap's offset is clamped into `mix` (valid taps
-    /// never need it), so no input can make it read out of bounds. Returns
-    /// how many pixels it did; the rest go to the SSSE3 and scalar loops.
+    /// consecutive pixels; the weights come laid out that way
+    /// ([`RowTaps`]). Taps whose loads would pass the end of `mix` (valid
+    /// taps never do) leave the whole row to the other loops, so no input can
+    /// make it read out of bounds. Returns how many pixels it did; the rest
+    /// go to the SSSE3 and scalar loops.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn resample_row_avx2(mix: &[u16], taps: &[HTap], out: &mut [u8]) -> usize {
+    pub(super) unsafe fn resample_row_avx2(mix: &[u16], row_taps: &RowTaps, out: &mut [u8]) -> usize {
+        let RowTaps { taps, spread, reach } = row_taps;
         assert_eq!(out.len(), taps.len() * 3, "one RGB pixel per tap");
-        if mix.len() < 8 {
+        if *reach > mix.len() {
             return 0;
         }
-        let last = mix.len() - 8;
         let pair = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1));
         let squeeze =
             _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
         let round = _mm256_set1_epi32(1 << 14);
-        let two = |lo: &HTap, hi: &HTap| {
-            let (a, b) = ((lo.at as usize).min(last), (hi.at as usize).min(last));
-            // SAFETY: a + 8 ≤ mix.len() and b + 8 ≤ mix.len() (clamped above).
+        let two = |lo: &HTap, hi: &HTap, weights: &[u32; 8]| {
+            // SAFETY: every tap's `at + 8 ≤ reach ≤ mix.len()` (checked above).
             let v = unsafe {
-                _mm256_loadu2_m128i(mix.as_ptr().add(b) as *const __m128i, mix.as_ptr().add(a) as *const __m128i)
+                let (a, b) = (mix.as_ptr().add(lo.at as usize), mix.as_ptr().add(hi.at as usize));
+                _mm256_loadu2_m128i(b as *const __m128i, a as *const __m128i)
             };
             let v = _mm256_shuffle_epi8(v, pair);
-            let w = _mm256_set_m128i(_mm_set1_epi32(hi.weights as i32), _mm_set1_epi32(lo.weights as i32));
+            // SAFETY: 32 bytes.
+            let w = unsafe { _mm256_loadu_si256(weights.as_ptr() as *const __m256i) };
             _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(v, w), round), 15)
         };
         let mut i = 0;
         // Each step stores 16 bytes at 3i + 12, so it needs 3i + 28 ≤ out.len().
         while i + 10 <= taps.len() {
-            let t = &taps[i..i + 8];
-            let a = _mm256_packs_epi32(two(&t[0], &t[4]), two(&t[1], &t[5]));
-            let b = _mm256_packs_epi32(two(&t[2], &t[6]), two(&t[3], &t[7]));
+            let (t, w) = (&taps[i..i + 8], &spread[i / 2..i / 2 + 4]);
+            let a = _mm256_packs_epi32(two(&t[0], &t[4], &w[0]), two(&t[1], &t[5], &w[1]));
+            let b = _mm256_packs_epi32(two(&t[2], &t[6], &w[2]), two(&t[3], &t[7], &w[3]));
             let bytes = _mm256_shuffle_epi8(_mm256_packus_epi16(a, b), squeeze);
             // SAFETY: 3i + 28 ≤ 3(i + 10) ≤ out.len(); the bytes past each
             // half's twelve are written again by the next store or step.
@@ -202,12 +238,24 @@ mod tests {
             for wb in [0, 1, 128, 255, 256] {
                 let mut mix = Vec::new();
                 blend_rows(&top, &bottom, wb, &mut mix);
-                let taps: Vec<HTap> = (0..len).map(|i| HTap::new(i * 3, (next() % 257).min(256))).collect();
-                let mut fast = vec![0u8; len * 3];
-                resample_row(&mix, &taps, &mut fast);
-                let mut slow = vec![0u8; len * 3];
-                resample_row_scalar(&mix, &taps, &mut slow);
-                assert_eq!(fast, slow, "len {len}, wb {wb}");
+                // One tap per source pixel, then taps anywhere in the row
+                // (zooms, and a check that each weight goes with its tap).
+                let along: Vec<HTap> = (0..len).map(|i| HTap::new(i * 3, (next() % 257).min(256))).collect();
+                let anywhere: Vec<HTap> =
+                    (0..len).map(|_| HTap::new(next() as usize % len * 3, (next() % 257).min(256))).collect();
+                for taps in [along, anywhere] {
+                    let mut fast = vec![0u8; len * 3];
+                    resample_row(&mix, &RowTaps::new(taps.clone()), &mut fast);
+                    let mut slow = vec![0u8; len * 3];
+                    resample_row_scalar(&mix, &taps, &mut slow);
+                    assert_eq!(fast, slow, "len {len}, wb {wb}");
+                    // Without the padding, the SIMD kernels leave what they
+                    // can't load to the scalar loop and still agree.
+                    let short = &mix[..(taps.iter().map(|t| t.at).max().unwrap_or(0) as usize + 6)];
+                    let mut fast = vec![0u8; len * 3];
+                    resample_row(short, &RowTaps::new(taps.clone()), &mut fast);
+                    assert_eq!(fast, slow, "len {len}, wb {wb}, unpadded");
+                }
             }
         }
     }
@@ -219,7 +267,7 @@ mod tests {
         let top = [255u8, 255, 255, 0, 0, 0, 0, 0, 0];
         let mut mix = Vec::new();
         blend_rows(&top, &top, 0, &mut mix);
-        let taps = [HTap::new(0, 0), HTap::new(0, 128), HTap::new(3, 0)];
+        let taps = RowTaps::new(vec![HTap::new(0, 0), HTap::new(0, 128), HTap::new(3, 0)]);
         let mut out = [0u8; 9];
         resample_row(&mix, &taps, &mut out);
         assert_eq!(&out[..3], &[255; 3]);
