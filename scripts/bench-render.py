@@ -13,9 +13,12 @@ fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall,
 CPU time (user + sys) and peak RSS over the runs, interleaved with ffmpeg's
 runs so that machine noise hits all alike; then `render --stages` (median of
 the runs): compose ms/frame (frames side by side on all cores) and the
-encoder's own ms/frame for the same frames (its segments side by side, as
-in a render), and wall / encoder time. For (a) also SSIM of the MP4 against the lossless
-frames (ffmpeg's ssim filter on the Y4M written by --stages --y4m).
+encoder's own ms/frame for the same frames (its lanes side by side, as in
+a render), and wall / encoder time. For (a) also SSIM of the MP4 against
+the lossless frames (ffmpeg's ssim filter on the Y4M written by --stages
+--y4m). Last, each case's ratio to ffmpeg round by round (median and
+range) and best against best: on a machine whose speed drifts, these
+show how far the median's ratio can be trusted.
 
 Usage: scripts/bench-render.py [runs]     (default 5)
 """
@@ -115,6 +118,13 @@ def main():
             compose, encode = stages[name]
             line += f" {compose:8.2f} {encode:7.2f} {wall * 1000 / FRAMES / encode:8.2f}"
         print(line)
+    # Each round ran every case within a few seconds: its own ratio is less
+    # exposed to the machine's minute-to-minute drift than the ratio of medians.
+    for name in cases:
+        rounds = sorted(f / w for f, w in zip(walls["ffmpeg"], walls[name]))
+        print(f"{name}: vs ffmpeg per round: median {statistics.median(rounds):.2f}x, "
+              f"range {rounds[0]:.2f}x to {rounds[-1]:.2f}x; best against best "
+              f"{min(walls['ffmpeg']) / min(walls[name]):.2f}x")
     print(f"SSIM (a) MP4 vs lossless frames: {ssim_all:.4f}")
     shutil.rmtree(out)
 
