@@ -10,15 +10,17 @@ the caption "Lion":
 
 For each videoagent case: the whole `videoagent render` process (start-up,
 fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall,
-CPU time (user + sys) and peak RSS over the runs, interleaved with ffmpeg's
-runs so that machine noise hits all alike; then `render --stages` (median of
-the runs): compose ms/frame (frames side by side on all cores) and the
-encoder's own ms/frame for the same frames (its lanes side by side, as in
-a render), and wall / encoder time. For (a) also SSIM of the MP4 against
-the lossless frames (ffmpeg's ssim filter on the Y4M written by --stages
---y4m). Last, each case's ratio to ffmpeg round by round (median and
-range) and best against best: on a machine whose speed drifts, these
-show how far the median's ratio can be trusted.
+CPU time (user + sys) and peak RSS over the runs; then `render --stages`:
+compose ms/frame (frames side by side on all cores) and the encoder's own
+ms/frame for the same frames (its lanes side by side, as in a render), and
+wall / encoder time. For (a) also SSIM of the MP4 against the lossless
+frames (ffmpeg's ssim filter on the Y4M written by --stages --y4m).
+
+Every run is interleaved with the others, the stage runs too, so that
+noise from other load hits all alike, and wall / encoder time is the
+median of each round's own ratio. Last, each case's ratio to ffmpeg round
+by round (median and range) and best against best: on a machine whose
+speed drifts, these show how far the median's ratio can be trusted.
 
 Usage: scripts/bench-render.py [runs]     (default 5)
 """
@@ -77,7 +79,11 @@ def main():
     walls = {name: [] for name in [*cases, "ffmpeg"]}
     cpus = {name: [] for name in walls}
     rss = {name: 0 for name in walls}
-    for _ in range(RUNS):  # interleaved: noise from other load hits every case alike
+    compose = {name: [] for name in cases}
+    encode = {name: [] for name in cases}
+    # Interleaved, the stage runs too: noise from other load hits every case
+    # alike, and wall / encoder time compares runs made seconds apart.
+    for i in range(RUNS):
         for name, template in cases.items():
             secs, kib, cpu = timed(render(template, os.path.join(out, f"{name}.mp4")))
             walls[name].append(secs)
@@ -87,17 +93,12 @@ def main():
         walls["ffmpeg"].append(secs)
         cpus["ffmpeg"].append(cpu)
         rss["ffmpeg"] = max(rss["ffmpeg"], kib)
-
-    stages = {}
-    for name, template in cases.items():
-        compose, encode = [], []
-        for i in range(RUNS):
+        for name, template in cases.items():
             extra = ["--stages"] + (["--y4m", os.path.join(out, "a.y4m")] if name == "simple_photo" and i == 0 else [])
             words = sh(render(template, os.path.join(out, f"{name}_stages.mp4"), *extra),
                        capture_output=True, text=True).stdout.split()
-            compose.append(float(words[3]))
-            encode.append(float(words[5]))
-        stages[name] = (statistics.median(compose), statistics.median(encode))
+            compose[name].append(float(words[3]))
+            encode[name].append(float(words[5]))
 
     ssim = sh(["ffmpeg", "-i", os.path.join(out, "simple_photo_stages.mp4"), "-i", os.path.join(out, "a.y4m"),
                "-lavfi", "[0:v]settb=1/25,setpts=N[a];[1:v]settb=1/25,setpts=N[b];[a][b]ssim", "-f", "null", "-"],
@@ -105,7 +106,8 @@ def main():
     ssim_all = float(ssim.rsplit("All:", 1)[1].split()[0])
 
     ff = statistics.median(walls["ffmpeg"])
-    print(f"{RUNS} runs each, interleaved; medians. {FRAMES} frames of 1280x720 at 25 fps.")
+    print(f"{RUNS} runs each, interleaved; medians (wall/enc: of each round's ratio). "
+          f"{FRAMES} frames of 1280x720 at 25 fps.")
     print(f"{'case':<14} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'cpu s':>6} {'RSS MB':>7} "
           f"{'file bytes':>11} {'compose':>8} {'encode':>7} {'wall/enc':>8}")
     for name in [*cases, "ffmpeg"]:
@@ -114,9 +116,10 @@ def main():
         cpu = statistics.median(cpus[name])
         line = (f"{name:<14} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {cpu:6.2f} "
                 f"{rss[name] // 1024:7d} {os.path.getsize(mp4):11d}")
-        if name in stages:
-            compose, encode = stages[name]
-            line += f" {compose:8.2f} {encode:7.2f} {wall * 1000 / FRAMES / encode:8.2f}"
+        if name in cases:
+            per_round = statistics.median(w * 1000 / FRAMES / e for w, e in zip(walls[name], encode[name]))
+            line += (f" {statistics.median(compose[name]):8.2f} {statistics.median(encode[name]):7.2f}"
+                     f" {per_round:8.2f}")
         print(line)
     # Each round ran every case within a few seconds: its own ratio is less
     # exposed to the machine's minute-to-minute drift than the ratio of medians.
