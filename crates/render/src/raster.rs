@@ -453,7 +453,13 @@ pub(crate) fn fill_rect(
 /// `color` weighted by `a` (0..=256) and repeated for `pixels` pixels: what
 /// [`blend_toward`] adds to each byte.
 pub(crate) fn weighted_colour(color: [u8; 3], a: u16, pixels: usize) -> Vec<u16> {
-    color.iter().map(|&c| u16::from(c) * a).cycle().take(pixels * 3).collect()
+    colour_run(color.map(|c| u16::from(c) * a), pixels)
+}
+
+/// `color`'s channels repeated for `pixels` pixels, so that a blend over a
+/// run of RGB bytes is one straight loop zipping the two.
+pub(crate) fn colour_run(color: [u16; 3], pixels: usize) -> Vec<u16> {
+    color.iter().copied().cycle().take(pixels * 3).collect()
 }
 
 /// Blends `bytes` towards a colour by `a` (0..=256), given the colour's

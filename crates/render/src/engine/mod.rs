@@ -14,7 +14,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, Band, BandSink, VideoFormat};
-use crate::raster::{band_bytes, clip_rows, columns_within, draw_in_bands, for_rows};
+use crate::raster::{band_bytes, clip_rows, colour_run, columns_within, draw_in_bands, for_rows};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -551,7 +551,7 @@ fn draw_shape(
     let (inv_hw, inv_hh) = (2.0 / sw, 2.0 / sh);
     let solid = (k.clamp(0.0, 1.0) * 256.0) as u32;
     // The colour repeated along the shape's width, so blends run byte by byte.
-    let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take((x1 - x0) as usize * 3).collect();
+    let pattern = colour_run(color.map(u16::from), (x1 - x0) as usize);
     let (mut cover, mut cover3) = (Vec::<u16>::new(), Vec::<u16>::new());
     // A plain loop, not `for_rows` and a closure: the closure would be
     // compiled apart from this function, without its AVX2.

@@ -9,7 +9,7 @@
 
 use super::spec::{Color, Outline, Reveal, TextFill};
 use super::water::Water;
-use crate::raster::{clip_rows, fill_rect, for_rows, smoothstep};
+use crate::raster::{clip_rows, colour_run, fill_rect, for_rows, smoothstep};
 use crate::text::render_text;
 use std::ops::Range;
 
@@ -364,7 +364,7 @@ impl Canvas<'_> {
             // blend per byte; where alpha is 0 the blend leaves the byte as
             // it is, so nothing needs skipping). The sum fits u16: ≤ 255 × 255.
             let n = (fx1 - fx0) as usize;
-            let pattern: Vec<u16> = color.iter().map(|&c| u16::from(c)).cycle().take(n * 3).collect();
+            let pattern = colour_run(color.map(u16::from), n);
             let mut alpha = vec![0u16; n * 3];
             let from = (fx0 - ox - sx) as usize;
             for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
