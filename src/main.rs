@@ -71,6 +71,11 @@ enum Command {
         /// Soundtrack codec: opus, or aac in a build with `--features aac`.
         #[arg(long, default_value = "opus")]
         audio: AudioCodec,
+        /// Encoders side by side: 2, the fastest on two cores or more, or 1
+        /// (one encoder; the other cores compose frames ahead for it). The
+        /// video's bytes depend on it.
+        #[arg(long, default_value_t = videoagent_render::encode::LANES as u8, value_parser = clap::value_parser!(u8).range(1..=2))]
+        lanes: u8,
     },
 }
 
@@ -115,13 +120,13 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render { template, image, text, output, frame, stages, y4m, audio } => {
+        Command::Render { template, image, text, output, frame, stages, y4m, audio, lanes } => {
             let mode = match (frame, stages) {
                 (Some(at), _) => RenderMode::Still(at),
                 (None, true) => RenderMode::Stages { y4m },
                 (None, false) => RenderMode::Video,
             };
-            render(&template, &image, text, &output, mode, audio)
+            render(&template, &image, text, &output, mode, audio, usize::from(lanes))
         }
     }
 }
@@ -132,12 +137,13 @@ fn render_stages(
     job: &RenderJob,
     output: &std::path::Path,
     y4m: Option<&std::path::Path>,
+    lanes: usize,
 ) -> Result<()> {
     let spec = renderer
         .spec(&job.template_id)
         .with_context(|| format!("--stages needs a template with a spec file; {} has none", job.template_id))?;
     let (frames, format, compose) = videoagent_render::engine::compose_all(spec, job)?;
-    let encode = videoagent_render::encode::encode_frames(output, format, &frames)?;
+    let encode = videoagent_render::encode::encode_frames(output, format, &frames, lanes)?;
     if let Some(path) = y4m {
         videoagent_render::encode::write_y4m(path, format, &frames)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -222,6 +228,7 @@ fn render(
     output: &std::path::Path,
     mode: RenderMode,
     audio: AudioCodec,
+    lanes: usize,
 ) -> Result<()> {
     let mut renderer = TemplateRenderer::builtin();
     let (template_id, template_name, texts) = if template.ends_with(".json") {
@@ -254,7 +261,7 @@ fn render(
             eprintln!("wrote {} ({}x{})", output.display(), still.width(), still.height());
             return Ok(());
         }
-        RenderMode::Stages { y4m } => return render_stages(&renderer, &job, output, y4m.as_deref()),
+        RenderMode::Stages { y4m } => return render_stages(&renderer, &job, output, y4m.as_deref(), lanes),
     }
     let cancel = AtomicBool::new(false);
     let bar = indicatif::ProgressBar::new(0).with_style(
@@ -269,7 +276,8 @@ fn render(
         bar.set_position(u64::from(done));
     };
     let started = std::time::Instant::now();
-    let summary = renderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress, audio })?;
+    let summary =
+        renderer.render(&job, output, &RenderControl { cancel: &cancel, progress: &progress, audio, lanes })?;
     bar.finish_and_clear();
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(summary.frames.max(1));
     eprintln!(

@@ -102,3 +102,35 @@ fn reference_templates_make_valid_videos() {
         }
     }
 }
+
+/// Same inputs, same binary: byte-identical MP4s. `--lanes 1` (one encoder,
+/// the other cores composing ahead for it) makes other bytes but the same
+/// pictures, within encoding noise; a lane count outside 1..=2 is refused
+/// with a message naming the option.
+#[test]
+fn renders_are_byte_identical_and_lanes_change_only_the_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = &CASES[0];
+    let [a, b, one] = ["a", "b", "one"].map(|n| dir.path().join(format!("{n}.mp4")));
+    render(case, "狮子", &a);
+    render(case, "狮子", &b);
+    let bytes = std::fs::read(&a).unwrap();
+    assert!(bytes == std::fs::read(&b).unwrap(), "two renders differ");
+    render_with(case, "狮子", &one, &["--lanes", "1"]);
+    let single = std::fs::read(&one).unwrap();
+    assert!(single != bytes, "one lane encodes differently");
+    let (v2, v1) = (decode_mp4(&bytes), decode_mp4(&single));
+    assert_eq!(v1.frames.len(), v2.frames.len());
+    assert!(v1.audio_secs.is_some());
+    for i in [0, 40, 75, 149] {
+        let off = mean_abs_diff(&v1.frames[i], &v2.frames[i]);
+        assert!(off < 1.5, "frame {i}: one lane's picture differs by {off:.2} levels");
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_videoagent"))
+        .args(["render", "--template", case.id, "--lanes", "3", "-o"])
+        .arg(dir.path().join("x.mp4"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("--lanes"), "{stderr}");
+}

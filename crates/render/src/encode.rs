@@ -104,12 +104,18 @@ pub fn whole_frames(
     }
 }
 
-/// How many encoders run side by side, each single-threaded on its own core
-/// with no synchronisation per frame (two slices per frame, whose threads
-/// meet at every frame, left cores idle: on 2 cores Run for Life went from
-/// 1.82 s to 1.53 s). A constant, not the machine's core count: the same
-/// inputs must give the same bytes everywhere.
+/// How many encoders run side by side by default, each single-threaded on
+/// its own core with no synchronisation per frame (two slices per frame,
+/// whose threads meet at every frame, left cores idle: on 2 cores Run for
+/// Life went from 1.82 s to 1.53 s). A setting of the render
+/// ([`crate::RenderControl::lanes`]), not the machine's core count: the same
+/// inputs and lanes must give the same bytes everywhere. Threads of the pool
+/// beyond the lanes compose frames ahead for them (see [`encode_lanes`]).
 pub const LANES: usize = 2;
+
+/// The most lanes a render may ask for: an even number of GOPs shares
+/// evenly between two lanes, not between more.
+pub const MAX_LANES: usize = 2;
 
 /// The video's groups of pictures: an even number of them (so that the
 /// lanes get equal shares), each at most 2 s long (rounded to whole frames),
@@ -142,10 +148,13 @@ impl LanePlan {
 /// (titles appear, a silhouette grows), and halves then left one core idle
 /// at the end (Run for Life: the first half was done 0.12 s before the
 /// second); interleaved shares cancel a steady trend in cost.
-pub fn plan(frames: u32, fps: u32) -> Vec<LanePlan> {
-    let mut lanes = vec![LanePlan { gops: Vec::new() }; LANES];
+/// `lanes` is 1 or 2 ([`MAX_LANES`]; values outside are clamped): one lane
+/// takes every GOP.
+pub fn plan(frames: u32, fps: u32, lanes: usize) -> Vec<LanePlan> {
+    let count = lanes.clamp(1, MAX_LANES);
+    let mut lanes = vec![LanePlan { gops: Vec::new() }; count];
     for (g, range) in gops(frames, fps).into_iter().enumerate() {
-        lanes[g.count_ones() as usize % LANES].gops.push(range);
+        lanes[g.count_ones() as usize % count].gops.push(range);
     }
     lanes.retain(|lane| !lane.gops.is_empty());
     lanes
@@ -158,12 +167,14 @@ pub struct Packet {
     pub keyframe: bool,
 }
 
-/// Composes and encodes every frame: each lane (see [`plan`]) on its own
-/// (rayon) thread with its own encoder, composing a frame then encoding it,
-/// so memory holds one frame per lane plus the compressed packets. A thread
-/// whose lane is done helps the others by composing their next frames ahead
-/// (see [`Lane`]), so a lane with costlier frames doesn't leave a core idle
-/// at the end. Checks `ctl.cancel` (and the other lanes' failure) every
+/// Composes and encodes every frame: each of `ctl.lanes` lanes (see
+/// [`plan`]) on its own (rayon) thread with its own encoder, composing a
+/// frame then encoding it, so memory holds a frame or two per thread plus
+/// the compressed packets. The pool's threads beyond the lanes, and a lane's
+/// thread once its lane is done, compose frames ahead for the lanes still
+/// encoding (see [`help_lanes`]): with a core to spare, composition hides
+/// behind encoding, and a lane with costlier frames doesn't leave a core
+/// idle at the end. Checks `ctl.cancel` (and the other lanes' failure) every
 /// frame; reports progress across lanes. Returns the packets in frame order.
 pub fn encode_lanes(
     format: VideoFormat,
@@ -178,7 +189,8 @@ pub fn encode_lanes(
     let done = AtomicU32::new(0);
     let failed = AtomicBool::new(false);
     let stop = || ctl.cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
-    let lanes: Vec<Lane> = plan(frames, fps).iter().map(Lane::new).collect();
+    let lanes: Vec<Lane> = plan(frames, fps, ctl.lanes).iter().map(Lane::new).collect();
+    let pulse = Pulse::default();
     // A bug in a layer must fail this render, not the process.
     let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
         let mut convert = |band: Band<'_>| yuv.read_band(&band);
@@ -186,8 +198,8 @@ pub fn encode_lanes(
             .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
         Ok::<(), RenderError>(())
     };
-    let run_lane = |k: usize| -> Result<LaneOutput, RenderError> {
-        let lane = &lanes[k];
+    let help = |rgb: &mut Vec<u8>| help_lanes(&lanes, &pulse, rgb, (width, height), &compose, &stop);
+    let run_lane = |lane: &Lane| -> Result<LaneOutput, RenderError> {
         let mut rgb = vec![0u8; (width * height * 3) as usize];
         let mut times = StageTimes::default();
         let result = (|| {
@@ -202,37 +214,50 @@ pub fn encode_lanes(
                 let started = std::time::Instant::now();
                 let frame = if lane.claim(at) {
                     compose(i, &mut rgb, &mut yuv)?;
+                    times.compose += started.elapsed();
                     None
                 } else {
-                    Some(lane.take(i, &stop).ok_or(RenderError::Cancelled)?)
+                    // Composed ahead by a helper (its time counts there).
+                    Some(lane.take(i, &pulse, &stop).ok_or(RenderError::Cancelled)?)
                 };
-                let composed = std::time::Instant::now();
+                let encoding = std::time::Instant::now();
                 let yuv = frame.as_ref().unwrap_or(&yuv);
                 packets.push((i, encode_one(&mut encoder, yuv, i, force_keyframe)?));
+                times.encode += encoding.elapsed();
                 if let Some(frame) = frame {
                     lane.recycle(frame);
                 }
-                times.compose += composed - started;
-                times.encode += composed.elapsed();
                 (ctl.progress)(done.fetch_add(1, Ordering::Relaxed) + 1, frames);
             }
             Ok(packets)
         })();
         lane.running.store(false, Ordering::Release);
-        let result = result.and_then(|packets| {
-            // Done: compose ahead for the lanes still running.
-            for other in lanes.iter().filter(|l| !std::ptr::eq(*l, lane)) {
-                times.compose += other.help(&mut rgb, (width, height), &compose, &stop)?;
-            }
+        pulse.bump(); // helpers waiting for this lane to make room: it won't now
+        result.and_then(|packets| {
+            times.compose += help(&mut rgb)?;
             Ok((packets, times))
-        });
-        if result.is_err() {
-            failed.store(true, Ordering::Relaxed);
-            lanes.iter().for_each(Lane::wake);
-        }
-        result
+        })
     };
-    let results: Vec<_> = (0..lanes.len()).into_par_iter().map(run_lane).collect();
+    // One task per lane, then one per spare thread of the pool (none on a
+    // pool no bigger than the lanes): helpers from the start.
+    let spare = rayon::current_num_threads().saturating_sub(lanes.len());
+    let results: Vec<_> = (0..lanes.len() + spare)
+        .into_par_iter()
+        .map(|k| {
+            let result = match lanes.get(k) {
+                Some(lane) => run_lane(lane),
+                None => {
+                    let mut rgb = Vec::new();
+                    help(&mut rgb).map(|compose| (Vec::new(), StageTimes { compose, ..StageTimes::default() }))
+                }
+            };
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+                pulse.bump();
+            }
+            result
+        })
+        .collect();
     let (packets, times) = join_lanes(results, ctl.cancel.load(Ordering::Relaxed))?;
     if packets.len() != frames as usize {
         return Err(RenderError::Encode(format!("only {} of {frames} frames were encoded", packets.len())));
@@ -240,13 +265,44 @@ pub fn encode_lanes(
     Ok((packets, times))
 }
 
+/// Wakes the threads of a render that wait on its lanes' queues (a lane for
+/// a frame composed ahead for it, a helper for room in some queue) whenever
+/// any queue changes or a lane stops. One for all lanes, so that a helper
+/// waits for whichever lane makes room first.
+#[derive(Default)]
+struct Pulse {
+    count: std::sync::Mutex<u64>,
+    changed: std::sync::Condvar,
+}
+
+impl Pulse {
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.count.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The count of changes so far, read before looking at the queues.
+    fn now(&self) -> u64 {
+        *self.lock()
+    }
+
+    fn bump(&self) {
+        *self.lock() += 1;
+        self.changed.notify_all();
+    }
+
+    /// Waits until something changed since `seen` (so nothing is missed
+    /// between looking and waiting), or briefly, so callers re-check `stop`.
+    fn wait(&self, seen: u64) {
+        let timeout = std::time::Duration::from_millis(20);
+        let count = self.lock();
+        drop(self.changed.wait_timeout_while(count, timeout, |n| *n == seen));
+    }
+}
+
 /// One lane's frames as they are claimed for composing: by the lane's own
-/// thread, one at a time just before it encodes each, or by a thread whose
-/// lane is done, a few frames ahead. Every frame is claimed exactly once
-/// (the frames before position `next` are taken). A helper never waits for
-/// a lane that has not started (on a pool of one thread that would be a
-/// deadlock): with its queue full it only waits while the lane's thread is
-/// running and so consuming.
+/// thread, one at a time just before it encodes each, or by a helper (see
+/// [`help_lanes`]), a few frames ahead. Every frame is claimed exactly once
+/// (the frames before position `next` are taken).
 struct Lane {
     /// The lane's frames in encoding order, each with whether to force a keyframe.
     frames: Vec<(u32, bool)>,
@@ -256,7 +312,6 @@ struct Lane {
     running: std::sync::atomic::AtomicBool,
     /// Frames composed ahead by helpers, by index, and spare buffers.
     ahead: std::sync::Mutex<(std::collections::BTreeMap<u32, I420>, Vec<I420>)>,
-    changed: std::sync::Condvar,
 }
 
 /// A locked [`Lane`] queue: frames composed ahead, and spare buffers.
@@ -265,7 +320,7 @@ type LaneQueue<'a> = std::sync::MutexGuard<'a, (std::collections::BTreeMap<u32, 
 /// Composes frame `i` into the I420 buffer, through the RGB buffer.
 type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), RenderError> + 'a;
 
-/// How many frames a helper composes ahead of a lane at most.
+/// How many frames helpers compose ahead of a lane at most.
 const AHEAD: usize = 3;
 
 impl Lane {
@@ -275,12 +330,16 @@ impl Lane {
             next: std::sync::atomic::AtomicUsize::new(0),
             running: std::sync::atomic::AtomicBool::new(false),
             ahead: std::sync::Mutex::new(Default::default()),
-            changed: std::sync::Condvar::new(),
         }
     }
 
     fn queue(&self) -> LaneQueue<'_> {
         self.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether frames are left that nobody has claimed.
+    fn unclaimed(&self) -> bool {
+        self.next.load(std::sync::atomic::Ordering::Acquire) < self.frames.len()
     }
 
     /// The lane's own thread claims the frame at position `at` (its next) to
@@ -292,24 +351,18 @@ impl Lane {
 
     /// Frame `i`, composed by a helper (which is at it now); `None` if the
     /// render stops first.
-    fn take(&self, i: u32, stop: &dyn Fn() -> bool) -> Option<I420> {
-        let mut queue = self.queue();
+    fn take(&self, i: u32, pulse: &Pulse, stop: &dyn Fn() -> bool) -> Option<I420> {
         loop {
-            if let Some(frame) = queue.0.remove(&i) {
-                self.changed.notify_all();
+            let seen = pulse.now();
+            if let Some(frame) = self.queue().0.remove(&i) {
+                pulse.bump();
                 return Some(frame);
             }
             if stop() {
                 return None;
             }
-            queue = self.wait(queue);
+            pulse.wait(seen);
         }
-    }
-
-    /// Waits (briefly, so callers can re-check `stop`) for the queue to change.
-    fn wait<'a>(&self, queue: LaneQueue<'a>) -> LaneQueue<'a> {
-        let timeout = std::time::Duration::from_millis(20);
-        self.changed.wait_timeout(queue, timeout).unwrap_or_else(std::sync::PoisonError::into_inner).0
     }
 
     /// Gives back a helper's buffer once its frame is encoded.
@@ -317,46 +370,66 @@ impl Lane {
         self.queue().1.push(frame);
     }
 
-    fn wake(&self) {
-        self.changed.notify_all();
-    }
-
-    /// Composes this lane's unclaimed frames ahead of it until none is left,
-    /// the queue is full while the lane is not running, or the render stops.
-    /// Returns the time spent composing.
-    fn help(
+    /// Claims and composes the lane's next unclaimed frame into its queue;
+    /// `None` when none was left. Returns the time spent composing.
+    fn compose_next(
         &self,
+        pulse: &Pulse,
         rgb: &mut Vec<u8>,
         (width, height): (u32, u32),
         compose: &ComposeFn<'_>,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<std::time::Duration, RenderError> {
-        use std::sync::atomic::Ordering;
-        let mut busy = std::time::Duration::ZERO;
-        loop {
-            {
-                let mut queue = self.queue();
-                while queue.0.len() >= AHEAD {
-                    if stop() || !self.running.load(Ordering::Acquire) {
-                        return Ok(busy);
-                    }
-                    queue = self.wait(queue);
-                }
+    ) -> Result<Option<std::time::Duration>, RenderError> {
+        let Some(&(i, _)) = self.frames.get(self.next.fetch_add(1, std::sync::atomic::Ordering::AcqRel)) else {
+            return Ok(None);
+        };
+        let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
+        if rgb.is_empty() {
+            rgb.resize((width * height * 3) as usize, 0);
+        }
+        let started = std::time::Instant::now();
+        compose(i, rgb, &mut frame)?;
+        let took = started.elapsed();
+        self.queue().0.insert(i, frame);
+        pulse.bump();
+        Ok(Some(took))
+    }
+}
+
+/// A helper's loop: composes frames ahead for whichever lane has the fewest
+/// waiting (and room for more), until no lane has frames left to claim, or
+/// the render stops. With every queue full it waits only while a lane
+/// whose queue is full is running, and so will make room: a lane that has
+/// not started may be waiting for this very thread (on a pool of one).
+/// Returns the time spent composing.
+fn help_lanes(
+    lanes: &[Lane],
+    pulse: &Pulse,
+    rgb: &mut Vec<u8>,
+    size: (u32, u32),
+    compose: &ComposeFn<'_>,
+    stop: &dyn Fn() -> bool,
+) -> Result<std::time::Duration, RenderError> {
+    use std::sync::atomic::Ordering;
+    let mut busy = std::time::Duration::ZERO;
+    while !stop() {
+        let seen = pulse.now();
+        let mut pick: Option<(&Lane, usize)> = None;
+        let mut will_make_room = false;
+        for lane in lanes.iter().filter(|lane| lane.unclaimed()) {
+            let waiting = lane.queue().0.len();
+            if waiting >= AHEAD {
+                will_make_room |= lane.running.load(Ordering::Acquire);
+            } else if pick.is_none_or(|(_, fewest)| waiting < fewest) {
+                pick = Some((lane, waiting));
             }
-            if stop() {
-                return Ok(busy);
-            }
-            let Some(&(i, _)) = self.frames.get(self.next.fetch_add(1, Ordering::AcqRel)) else {
-                return Ok(busy);
-            };
-            let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
-            let started = std::time::Instant::now();
-            compose(i, rgb, &mut frame)?;
-            busy += started.elapsed();
-            self.queue().0.insert(i, frame);
-            self.changed.notify_all();
+        }
+        match pick {
+            Some((lane, _)) => busy += lane.compose_next(pulse, rgb, size, compose)?.unwrap_or_default(),
+            None if will_make_room => pulse.wait(seen),
+            None => break,
         }
     }
+    Ok(busy)
 }
 
 /// What a lane hands back: its packets with their frame indices, and its times.
@@ -414,14 +487,19 @@ fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32, keyframe: bool)
 }
 
 /// Encodes already composed frames to `out` with no soundtrack, shared out
-/// to the same lanes as a render, and returns the time the encoders alone
+/// to `lanes` lanes as in a render, and returns the time the encoders alone
 /// took (the benchmark's reference for hiding composition behind encoding).
-pub fn encode_frames(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<std::time::Duration, RenderError> {
+pub fn encode_frames(
+    out: &Path,
+    format: VideoFormat,
+    frames: &[I420],
+    lanes: usize,
+) -> Result<std::time::Duration, RenderError> {
     use rayon::prelude::*;
     let VideoFormat { width, height, fps, .. } = format;
     let settings = H264Settings { width, height, fps, max_bitrate: MAX_BITRATE };
     let started = std::time::Instant::now();
-    let results: Vec<_> = plan(frames.len() as u32, fps)
+    let results: Vec<_> = plan(frames.len() as u32, fps, lanes)
         .par_iter()
         .map(|lane| -> Result<LaneOutput, RenderError> {
             let mut encoder = H264Encoder::new(settings)?;
@@ -535,12 +613,17 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-    fn run(frames: u32, draw: impl Fn(u32, &mut [u8]) + Sync, cancel: &AtomicBool) -> (Result<usize, String>, u32) {
+    fn run(
+        frames: u32,
+        lanes: usize,
+        draw: impl Fn(u32, &mut [u8]) + Sync,
+        cancel: &AtomicBool,
+    ) -> (Result<usize, String>, u32) {
         let done = AtomicU32::new(0);
         let progress = |n: u32, _: u32| {
             done.fetch_max(n, Ordering::Relaxed);
         };
-        let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus };
+        let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames };
         let draw = whole_frames(draw, format.width);
         let result = encode_lanes(format, MAX_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
@@ -560,7 +643,8 @@ mod tests {
                 assert!(gops.len() % 2 == 0 && gops.iter().all(|g| !g.is_empty()), "{frames}: {gops:?}");
                 assert!(gops.iter().all(|g| g.len() as u32 <= 2 * fps), "{frames}: GOPs of 2 s at most");
             }
-            let lanes = plan(frames, fps);
+            assert_eq!(plan(frames, fps, 1), [LanePlan { gops: gops.clone() }], "one lane takes every GOP");
+            let lanes = plan(frames, fps, LANES);
             assert!(!lanes.is_empty() && lanes.len() <= LANES);
             let mut all: Vec<u32> = lanes.iter().flat_map(|l| l.frames().map(|(i, _)| i)).collect();
             all.sort_unstable();
@@ -570,10 +654,11 @@ mod tests {
         }
         assert_eq!(gops(150, 25), [0..37, 37..75, 75..112, 112..150]);
         // Interleaved (Thue–Morse: A B B A), not halves: a steady rise in cost is shared out.
-        let lanes = plan(150, 25);
+        let lanes = plan(150, 25, 2);
         assert_eq!(lanes[0].gops, [0..37, 112..150]);
         assert_eq!(lanes[1].gops, [37..75, 75..112]);
-        assert_eq!(plan(250, 25)[0].gops, [0..41, 125..166, 208..250]);
+        assert_eq!(plan(250, 25, 2)[0].gops, [0..41, 125..166, 208..250]);
+        assert_eq!(plan(150, 25, 9), plan(150, 25, MAX_LANES), "clamped");
     }
 
     /// Every frame is encoded, exactly the frames that open a GOP are
@@ -585,7 +670,7 @@ mod tests {
             done.fetch_max(n, Ordering::Relaxed);
         };
         let cancel = AtomicBool::new(false);
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
         let format = VideoFormat { width: 64, height: 48, fps: 10, frames: 60 };
         let draw = |i: u32, frame: &mut [u8]| {
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
@@ -608,32 +693,49 @@ mod tests {
     }
 
     /// A failing lane ends the whole render with its error (not a hang,
-    /// not a bare "cancelled"), and the other lane stops early.
+    /// not a bare "cancelled"), and the other lane stops early; so does a
+    /// failure in a spare thread composing ahead for a single lane.
     #[test]
     fn a_failing_lane_ends_the_render_with_its_error() {
-        let cancel = AtomicBool::new(false);
-        let slow = |i: u32, frame: &mut [u8]| {
-            assert!(i != 400, "layer bug at frame {i}");
-            if i < 400 {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            frame.fill(90);
-        };
-        let (result, done) = run(800, slow, &cancel);
-        let e = result.expect_err("the composer's error");
-        assert!(e.contains("frame 400 panicked"), "{e}");
-        assert!(done < 800, "the healthy lane stopped early ({done} frames done)");
+        for lanes in [2, 1] {
+            let cancel = AtomicBool::new(false);
+            let slow = |i: u32, frame: &mut [u8]| {
+                assert!(i != 400, "layer bug at frame {i}");
+                if i < 400 {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                frame.fill(90);
+            };
+            let (result, done) = run(800, lanes, slow, &cancel);
+            let e = result.expect_err("the composer's error");
+            assert!(e.contains("frame 400 panicked"), "{lanes} lanes: {e}");
+            assert!(done < 800, "{lanes} lanes: the healthy lane stopped early ({done} frames done)");
+        }
     }
 
-    fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize) -> Vec<Vec<u8>> {
+    fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize, lanes: usize) -> Vec<Vec<u8>> {
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let draw = whole_frames(draw, format.width);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let (packets, _) = pool.install(|| encode_lanes(format, MAX_BITRATE, &draw, &ctl)).unwrap();
         packets.into_iter().map(|p| p.data).collect()
+    }
+
+    /// Composes frame `i` (slowly from frame `slow_from` on), noting which threads composed slow frames.
+    fn noted_draw(
+        threads: &std::sync::Mutex<std::collections::HashSet<std::thread::ThreadId>>,
+        slow_from: u32,
+    ) -> impl Fn(u32, &mut [u8]) + Sync + '_ {
+        move |i: u32, frame: &mut [u8]| {
+            if i >= slow_from {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(std::time::Duration::from_millis(15));
+            }
+            frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 7 + j / 5) as u8);
+        }
     }
 
     /// A thread whose lane is done composes frames for the slower one,
@@ -642,18 +744,28 @@ mod tests {
     #[test]
     fn idle_threads_compose_ahead_without_changing_the_bytes() {
         let threads = std::sync::Mutex::new(std::collections::HashSet::new());
-        let draw = |i: u32, frame: &mut [u8]| {
-            if i >= 20 {
-                // The second lane (the second GOP) is the slow one.
-                threads.lock().unwrap().insert(std::thread::current().id());
-                std::thread::sleep(std::time::Duration::from_millis(15));
-            }
-            frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 7 + j / 5) as u8);
-        };
-        let two = packets(&draw, 2);
+        // The second lane (the second GOP) is the slow one.
+        let draw = noted_draw(&threads, 20);
+        let two = packets(&draw, 2, 2);
         assert_eq!(threads.lock().unwrap().len(), 2, "both threads composed frames of the slow lane");
-        assert_eq!(packets(&draw, 1), two, "same bytes on one thread");
-        assert_eq!(packets(&draw, 2), two, "same bytes again");
+        assert_eq!(packets(&draw, 1, 2), two, "same bytes on one thread");
+        assert_eq!(packets(&draw, 2, 2), two, "same bytes again");
+        assert_eq!(packets(&draw, 3, 2), two, "same bytes with a spare thread");
+    }
+
+    /// With one lane, the pool's other threads compose ahead for it from the
+    /// start (composition hidden behind encoding when a core is spare); the
+    /// bytes don't depend on who composed, but do on the number of lanes.
+    #[test]
+    fn spare_threads_compose_ahead_for_a_single_lane() {
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let draw = noted_draw(&threads, 0);
+        let one = packets(&draw, 2, 1);
+        assert_eq!(threads.lock().unwrap().len(), 2, "the spare thread composed frames too");
+        assert_eq!(packets(&draw, 1, 1), one, "same bytes on one thread");
+        assert_eq!(packets(&draw, 3, 1), one, "same bytes with two spare threads");
+        assert_eq!(one.len(), 40);
+        assert_ne!(packets(&draw, 2, 2), one, "two lanes carry different encoder state");
     }
 
     /// Constant quality under a ceiling: noise (new every frame) is held to
@@ -663,7 +775,7 @@ mod tests {
     fn the_bitrate_has_a_ceiling_and_clean_pictures_stay_below_it() {
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus };
+        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
         let format = VideoFormat { width: 320, height: 240, fps: 25, frames: 100 };
         let bits = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), ceiling: u32| {
             let draw = whole_frames(draw, format.width);
@@ -703,7 +815,7 @@ mod tests {
             }
             frame.fill(40);
         };
-        let (result, done) = run(400, draw, &cancel);
+        let (result, done) = run(400, LANES, draw, &cancel);
         assert_eq!(result.expect_err("cancelled"), "render cancelled");
         assert!(done < 400);
     }

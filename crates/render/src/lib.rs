@@ -43,6 +43,10 @@ pub struct RenderControl<'a> {
     pub progress: &'a (dyn Fn(u32, u32) + Sync),
     /// Codec of the soundtrack in the MP4.
     pub audio: AudioCodec,
+    /// Encoders side by side, 1 or 2 ([`encode::LANES`] by default, the
+    /// fastest on two cores or more; 1 leaves the other cores to compose
+    /// ahead for it). Part of what makes the bytes, like the codec.
+    pub lanes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -248,7 +248,12 @@ mod tests {
     fn cancel_stops_the_render() {
         let dir = tempfile::tempdir().unwrap();
         let cancel = AtomicBool::new(true);
-        let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default() };
+        let ctl = RenderControl {
+            cancel: &cancel,
+            progress: &|_, _| {},
+            audio: Default::default(),
+            lanes: crate::encode::LANES,
+        };
         let r = SimpleRenderer.render(&job(vec![], &["hi"]), &dir.path().join("o.mp4"), &ctl);
         assert!(matches!(r, Err(RenderError::Cancelled)));
     }
@@ -261,7 +266,12 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let done = std::sync::atomic::AtomicU32::new(0);
         let progress = |d: u32, _t: u32| done.store(d, Ordering::Relaxed);
-        let ctl = RenderControl { cancel: &cancel, progress: &progress, audio: Default::default() };
+        let ctl = RenderControl {
+            cancel: &cancel,
+            progress: &progress,
+            audio: Default::default(),
+            lanes: crate::encode::LANES,
+        };
         let a = dir.path().join("a.mp4");
         let b = dir.path().join("b.mp4");
         let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();

@@ -80,7 +80,12 @@ fn aac_video_has_an_mp4a_track_in_sync_with_the_picture() {
     let out = dir.path().join("aac.mp4");
     let format = VideoFormat { width: 320, height: 240, fps: 25, frames: 50 };
     let cancel = AtomicBool::new(false);
-    let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: AudioCodec::Aac };
+    let ctl = RenderControl {
+        cancel: &cancel,
+        progress: &|_, _| {},
+        audio: AudioCodec::Aac,
+        lanes: videoagent_render::encode::LANES,
+    };
     let draw = |i: u32, frame: &mut [u8]| frame.fill((i * 5) as u8);
     write_video(&out, format, &Soundtrack::default(), || Ok(whole_frames(draw, format.width)), &ctl).unwrap();
 

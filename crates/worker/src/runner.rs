@@ -238,7 +238,12 @@ impl Worker {
                     std::thread::sleep(delay);
                 }
             };
-            let ctl = RenderControl { cancel: &flags2.cancel, progress: &progress, audio };
+            let ctl = RenderControl {
+                cancel: &flags2.cancel,
+                progress: &progress,
+                audio,
+                lanes: videoagent_render::encode::LANES,
+            };
             renderer.render(&job, &out2, &ctl)
         })
         .await

@@ -71,7 +71,8 @@ fn a_template_renders_to_mp4_with_the_declared_frames() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.mp4");
     let cancel = AtomicBool::new(false);
-    let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default() };
+    let ctl =
+        RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default(), lanes: crate::encode::LANES };
     let s = TemplateRenderer::builtin().render(&job(RUN, &["Lion"]), &out, &ctl).unwrap();
     assert_eq!((s.width, s.height, s.fps, s.frames), (1280, 720, 25, 150));
     assert!(std::fs::metadata(&out).unwrap().len() > 100_000);
