@@ -7,6 +7,10 @@ the caption "Lion":
   (b) Run for Life (393769180141805569), the headline figure
   ffmpeg: the simple job done idiomatically (zoompan + drawtext + libx264
           -preset veryfast), installed only as the comparison.
+Each videoagent case also runs with `--lanes 1` ("/1 lane"): one encoder,
+the other core composing frames ahead for it, which shows composition
+hidden behind encoding when a core is spare (the default, two encoders,
+keeps both cores encoding).
 
 For each videoagent case: the whole `videoagent render` process (start-up,
 fonts, decoding, composition, H.264, Opus soundtrack, muxing), median wall,
@@ -64,12 +68,22 @@ def main():
     photo = os.path.join(ROOT, "tests/fixtures/images/photo_astronaut.jpg")
     font = os.path.join(ROOT, "assets/fonts/DejaVuSans-Bold.ttf")
     out = tempfile.mkdtemp()
-    cases = {
+
+    def mp4_path(name):
+        return os.path.join(out, name.replace("/", "_").replace(" ", "_") + ".mp4")
+
+    templates = {
         "simple_photo": os.path.join(ROOT, "scripts/bench/simple_photo.json"),
         "run_for_life": "393769180141805569",
     }
-    def render(template, mp4, *extra):
-        return [binary, "render", "--template", template, "--image", photo, "--text", "Lion", "-o", mp4, *extra]
+    # name -> (template, lanes): the default two lanes, then one.
+    cases = {name: (t, 2) for name, t in templates.items()}
+    cases.update({f"{name}/1 lane": (t, 1) for name, t in templates.items()})
+
+    def render(case, mp4, *extra):
+        template, lanes = cases[case]
+        return [binary, "render", "--template", template, "--lanes", str(lanes), "--image", photo, "--text", "Lion",
+                "-o", mp4, *extra]
 
     ffmpeg = ["ffmpeg", "-y", "-loop", "1", "-framerate", "25", "-i", photo, "-vf",
               f"zoompan=z='min(zoom+0.0007,1.1)':d={FRAMES}:s=1280x720:fps=25,drawtext=fontfile={font}:"
@@ -84,8 +98,8 @@ def main():
     # Interleaved, the stage runs too: noise from other load hits every case
     # alike, and wall / encoder time compares runs made seconds apart.
     for i in range(RUNS):
-        for name, template in cases.items():
-            secs, kib, cpu = timed(render(template, os.path.join(out, f"{name}.mp4")))
+        for name in cases:
+            secs, kib, cpu = timed(render(name, mp4_path(name)))
             walls[name].append(secs)
             cpus[name].append(cpu)
             rss[name] = max(rss[name], kib)
@@ -93,14 +107,15 @@ def main():
         walls["ffmpeg"].append(secs)
         cpus["ffmpeg"].append(cpu)
         rss["ffmpeg"] = max(rss["ffmpeg"], kib)
-        for name, template in cases.items():
+        for name in cases:
             extra = ["--stages"] + (["--y4m", os.path.join(out, "a.y4m")] if name == "simple_photo" and i == 0 else [])
-            words = sh(render(template, os.path.join(out, f"{name}_stages.mp4"), *extra),
+            words = sh(render(name, os.path.join(out, "stages.mp4" if name != "simple_photo" else "a_stages.mp4"),
+                              *extra),
                        capture_output=True, text=True).stdout.split()
             compose[name].append(float(words[3]))
             encode[name].append(float(words[5]))
 
-    ssim = sh(["ffmpeg", "-i", os.path.join(out, "simple_photo_stages.mp4"), "-i", os.path.join(out, "a.y4m"),
+    ssim = sh(["ffmpeg", "-i", os.path.join(out, "a_stages.mp4"), "-i", os.path.join(out, "a.y4m"),
                "-lavfi", "[0:v]settb=1/25,setpts=N[a];[1:v]settb=1/25,setpts=N[b];[a][b]ssim", "-f", "null", "-"],
               capture_output=True, text=True).stderr
     ssim_all = float(ssim.rsplit("All:", 1)[1].split()[0])
@@ -108,13 +123,13 @@ def main():
     ff = statistics.median(walls["ffmpeg"])
     print(f"{RUNS} runs each, interleaved; medians (wall/enc: of each round's ratio). "
           f"{FRAMES} frames of 1280x720 at 25 fps.")
-    print(f"{'case':<14} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'cpu s':>6} {'RSS MB':>7} "
+    print(f"{'case':<20} {'wall s':>7} {'ms/frame':>9} {'vs ffmpeg':>10} {'cpu s':>6} {'RSS MB':>7} "
           f"{'file bytes':>11} {'compose':>8} {'encode':>7} {'wall/enc':>8}")
     for name in [*cases, "ffmpeg"]:
         wall = statistics.median(walls[name])
-        mp4 = os.path.join(out, "ff.mp4" if name == "ffmpeg" else f"{name}.mp4")
+        mp4 = os.path.join(out, "ff.mp4") if name == "ffmpeg" else mp4_path(name)
         cpu = statistics.median(cpus[name])
-        line = (f"{name:<14} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {cpu:6.2f} "
+        line = (f"{name:<20} {wall:7.2f} {wall * 1000 / FRAMES:9.2f} {ff / wall:9.2f}x {cpu:6.2f} "
                 f"{rss[name] // 1024:7d} {os.path.getsize(mp4):11d}")
         if name in cases:
             per_round = statistics.median(w * 1000 / FRAMES / e for w, e in zip(walls[name], encode[name]))
