@@ -384,7 +384,9 @@ impl Lane {
         };
         let mut frame = self.queue().1.pop().unwrap_or_else(|| I420::new(width, height));
         if rgb.is_empty() {
-            rgb.resize((width * height * 3) as usize, 0);
+            // Zeroed by the allocator: the pages past the first band are
+            // only touched if a frame must be drawn whole.
+            *rgb = vec![0u8; (width * height * 3) as usize];
         }
         let started = std::time::Instant::now();
         compose(i, rgb, &mut frame)?;

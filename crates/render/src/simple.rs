@@ -4,12 +4,12 @@
 
 use crate::encode::{write_video, BandSink, VideoFormat};
 use crate::raster::{
-    band_bytes, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
+    bands, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
+    Canvas,
 };
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::RgbImage;
-use std::ops::Range;
 use std::path::Path;
 
 pub const SIMPLE_FPS: u32 = 25;
@@ -112,22 +112,25 @@ impl Scene {
 
     /// Draws frame `i` of `n` band by band (see [`crate::raster`]).
     fn draw(&self, i: u32, n: u32, frame: &mut [u8]) {
-        self.draw_banded(i, n, frame, &mut |_| {});
+        for rows in bands(self.h) {
+            self.draw_rows(i, n, &mut Canvas::band_of(frame, (self.w, self.h), rows));
+        }
     }
 
-    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is drawn.
-    fn draw_banded(&self, i: u32, n: u32, frame: &mut [u8], sink: &mut BandSink<'_>) {
-        draw_in_bands(frame, (self.w, self.h), |frame, rows| self.draw_rows(i, n, frame, rows), None, sink);
+    /// Like [`Scene::draw`], but each band in turn in the first bytes of
+    /// `buffer`, handed to `sink` as soon as it is drawn.
+    fn draw_banded(&self, i: u32, n: u32, buffer: &mut [u8], sink: &mut BandSink<'_>) {
+        draw_in_bands(buffer, (self.w, self.h), |canvas| self.draw_rows(i, n, canvas), None, sink);
     }
 
-    fn draw_rows(&self, i: u32, n: u32, frame: &mut [u8], rows: &Range<u32>) {
+    fn draw_rows(&self, i: u32, n: u32, canvas: &mut Canvas<'_>) {
         let t = i as f32 / SIMPLE_FPS as f32;
         let p = i as f32 / (n - 1).max(1) as f32;
         if self.title_card {
-            self.draw_gradient(t, frame, rows);
+            self.draw_gradient(t, canvas);
         } else {
-            let band = band_bytes(rows, self.w as usize * 3, frame.len());
-            frame[band.clone()].copy_from_slice(&self.background[band]);
+            let background = canvas.same_rows(&self.background);
+            canvas.bytes_mut().copy_from_slice(background);
         }
         if let Some((photo, rect)) = &self.photo {
             let zoom = 1.0 + (ZOOM_END - 1.0) * smoothstep(p);
@@ -136,7 +139,7 @@ impl Scene {
             let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
             let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
             let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
-            blit_photo(frame, (self.w, self.h), photo, (x0, y0, dw, dh), BORDER, 256, rows);
+            blit_photo(canvas, photo, (x0, y0, dw, dh), BORDER, 256);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -151,25 +154,17 @@ impl Scene {
             let top = cy - mask.height as i32 / 2 + slide;
             if !self.title_card {
                 let pad = (self.h.min(self.w) as f32 * 0.02) as i32;
-                fill_rect(
-                    frame,
-                    self.w,
-                    self.h,
-                    (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad),
-                    [0, 0, 0],
-                    0.55 * appear,
-                    rows,
-                );
+                let plate = (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad);
+                fill_rect(canvas, plate, [0, 0, 0], 0.55 * appear);
             }
             let shadow = (self.h.min(self.w) / 240).max(2) as i32;
-            let (w, h) = (self.w, self.h);
-            blend_mask(frame, (w, h), mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear), rows);
-            blend_mask(frame, (w, h), mask, (left, top), ([255, 255, 255], appear), rows);
+            blend_mask(canvas, mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear));
+            blend_mask(canvas, mask, (left, top), ([255, 255, 255], appear));
         }
     }
 
     /// Slowly shifting two-colour gradient with drifting soft light spots.
-    fn draw_gradient(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
+    fn draw_gradient(&self, t: f32, canvas: &mut Canvas<'_>) {
         let (w, h) = (self.w as usize, self.h as usize);
         let phase = t * 0.35;
         let top = [40.0 + 30.0 * phase.sin(), 30.0, 90.0 + 40.0 * (phase * 0.7).cos()];
@@ -182,7 +177,8 @@ impl Scene {
                 (x, y, h.min(w) as f32 * (0.12 + 0.04 * k))
             })
             .collect();
-        for_rows(frame, w * 3, rows.clone(), |y, row| {
+        let rows = canvas.rows.clone();
+        for_rows(canvas, rows, |y, row| {
             let y = y as usize;
             let g = y as f32 / h as f32;
             let base = [0, 1, 2].map(|c| top[c] * (1.0 - g) + bottom[c] * g);

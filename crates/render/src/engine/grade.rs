@@ -4,27 +4,21 @@
 
 use super::rng::mix;
 use super::spec::GradeSpec;
-use crate::raster::{blend_toward, smoothstep, weighted_colour};
+use crate::raster::{blend_toward, smoothstep, weighted_colour, Canvas};
 use crate::rgb2yuv::UNITY;
 use rayon::prelude::*;
-use std::ops::Range;
 
 crate::raster::avx2_dispatch! {
 /// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
 /// per byte against a row of the colour pattern, so the loop vectorises.
-pub(super) fn tint(frame: &mut [u8], w: u32, color: [u8; 3], k: f32, rows: &Range<u32>) {
+pub(super) fn tint(canvas: &mut Canvas<'_>, color: [u8; 3], k: f32) {
     let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
-    let add = weighted_colour(color, a, w as usize);
-    for row in band(frame, w, rows).chunks_exact_mut(w as usize * 3) {
+    let add = weighted_colour(color, a, canvas.w as usize);
+    let row_bytes = canvas.row_bytes();
+    for row in canvas.bytes_mut().chunks_exact_mut(row_bytes) {
         blend_toward(row, &add, a);
     }
 }
-}
-
-/// The bytes of the band `rows` of a frame `w` pixels wide.
-fn band<'a>(frame: &'a mut [u8], w: u32, rows: &Range<u32>) -> &'a mut [u8] {
-    let bytes = crate::raster::band_bytes(rows, w as usize * 3, frame.len());
-    &mut frame[bytes]
 }
 
 /// Darkened corners: a gain per pixel (stored as gain − 1, so 1..=256 fits
@@ -65,8 +59,9 @@ impl Vignette {
         &self.gain
     }
 
-    /// Darkens the RGB8 rows `rows` of a frame `w` pixels wide.
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32, rows: &Range<u32>) {
+    /// Darkens the canvas's rows.
+    pub(super) fn apply(&self, canvas: &mut Canvas<'_>) {
+        let w = canvas.w;
         let darken = |pixels: &mut [u8], gains: &[u8]| {
             for (px, &g) in pixels.chunks_exact_mut(3).zip(gains) {
                 let g = u16::from(g) + 1;
@@ -75,8 +70,9 @@ impl Vignette {
                 }
             }
         };
-        let skip = rows.start as usize;
-        band(frame, w, rows)
+        let skip = canvas.rows.start as usize;
+        canvas
+            .bytes_mut()
             .chunks_exact_mut(w as usize * 3)
             .zip(self.gain.chunks_exact(w as usize).skip(skip))
             .zip(self.spans.iter().skip(skip))
@@ -129,10 +125,11 @@ impl Grade {
     }
 
     /// Grades the frame, blended with the ungraded pixels by `k` (0..1).
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32, k: f32, rows: &Range<u32>) {
+    pub(super) fn apply(&self, canvas: &mut Canvas<'_>, k: f32) {
         let a = (k.clamp(0.0, 1.0) * 256.0) as u32;
         let sat = self.saturation;
-        band(frame, w, rows).chunks_exact_mut(w as usize * 3).for_each(|row| {
+        let row_bytes = canvas.row_bytes();
+        canvas.bytes_mut().chunks_exact_mut(row_bytes).for_each(|row| {
             for px in row.chunks_exact_mut(3) {
                 let mut rgb = [px[0], px[1], px[2]];
                 if sat != 256 {
@@ -173,12 +170,13 @@ impl Grain {
     }
 
     /// Adds grain of strength `amount` (0..1) for the frame at `t` seconds.
-    pub(super) fn apply(&self, frame: &mut [u8], w: u32, t: f32, amount: f32, rows: &Range<u32>) {
+    pub(super) fn apply(&self, canvas: &mut Canvas<'_>, t: f32, amount: f32) {
         let frame_no = (t * 1000.0).round() as u64;
         let r = mix(self.seed.wrapping_add(frame_no.wrapping_mul(0xD1B5_4A32_D192_ED03)));
         let (ox, oy) = ((r & 0xFF) as usize, ((r >> 8) & 0xFF) as usize);
         let gain = (amount.clamp(0.0, 1.0) * 512.0) as i32; // ±127 noise × gain / 256 → up to ±254
-        crate::raster::for_rows(frame, w as usize * 3, rows.clone(), |y, row| {
+        let rows = canvas.rows.clone();
+        crate::raster::for_rows(canvas, rows, |y, row| {
             let y = y as usize;
             let tile_row = &self.tile[((y + oy) % TILE) * TILE..][..TILE];
             for (x, px) in row.chunks_exact_mut(3).enumerate() {
@@ -200,7 +198,7 @@ mod tests {
         let identity = Grade::new(&GradeSpec { contrast: 1.0, saturation: 1.0, ..GradeSpec::default() });
         let mut frame = vec![10u8, 128, 250, 60, 60, 60];
         let before = frame.clone();
-        identity.apply(&mut frame, 2, 1.0, &(0..1));
+        identity.apply(&mut Canvas::whole(&mut frame, (2, 1)), 1.0);
         assert_eq!(frame, before, "the identity grade changes nothing");
 
         let lift = Grade::new(&GradeSpec {
@@ -210,19 +208,19 @@ mod tests {
             ..GradeSpec::default()
         });
         let mut black = vec![0u8; 3];
-        lift.apply(&mut black, 1, 1.0, &(0..1));
+        lift.apply(&mut Canvas::whole(&mut black, (1, 1)), 1.0);
         assert_eq!(black, [40, 40, 40], "shadows lifted");
 
         let grey = Grade::new(&GradeSpec { contrast: 1.0, saturation: 0.0, ..GradeSpec::default() });
         let mut red = vec![200u8, 20, 20];
-        grey.apply(&mut red, 1, 1.0, &(0..1));
+        grey.apply(&mut Canvas::whole(&mut red, (1, 1)), 1.0);
         assert!(red[0].abs_diff(red[1]) <= 1 && red[1].abs_diff(red[2]) <= 1, "greyscale: {red:?}");
 
         let punchy = Grade::new(&GradeSpec { contrast: 1.5, saturation: 1.0, ..GradeSpec::default() });
         let mut px = vec![100u8, 160, 128];
-        punchy.apply(&mut px, 1, 0.0, &(0..1));
+        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), 0.0);
         assert_eq!(px, [100, 160, 128], "weight 0 leaves the frame alone");
-        punchy.apply(&mut px, 1, 1.0, &(0..1));
+        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), 1.0);
         assert!(px[0] < 100 && px[1] > 160, "contrast spreads values: {px:?}");
     }
 
@@ -231,7 +229,7 @@ mod tests {
         let grain = Grain::new(5);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 64 * 48 * 3];
-            grain.apply(&mut frame, 64, t, 0.1, &(0..48));
+            grain.apply(&mut Canvas::whole(&mut frame, (64, 48)), t, 0.1);
             frame
         };
         let (a, b) = (draw(0.0), draw(0.04));

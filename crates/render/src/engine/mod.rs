@@ -14,7 +14,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::encode::{write_video, Band, BandSink, VideoFormat};
-use crate::raster::{band_bytes, clip_rows, colour_run, columns_within, draw_in_bands, for_rows};
+use crate::raster::{bands, clip_rows, colour_run, columns_within, draw_in_bands, for_rows, Canvas};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -324,24 +324,34 @@ impl Scene {
     /// CPU cache through all the layers, unless a layer needs the whole frame
     /// at once (a zoom transition samples rows from anywhere).
     fn draw(&self, t: f32, frame: &mut [u8]) {
-        self.draw_banded(t, frame, &mut |_| {});
+        let size = (self.w, self.h);
+        let hidden = self.hidden(t);
+        if self.needs_whole_frame(t) {
+            self.draw_rows_hiding(t, &mut Canvas::whole(frame, size), hidden);
+        } else {
+            for rows in bands(self.h) {
+                self.draw_rows_hiding(t, &mut Canvas::band_of(frame, size, rows), hidden.clone());
+            }
+        }
         if let Some(vignette) = &self.finish {
-            vignette.apply(frame, self.w, &(0..self.h));
+            vignette.apply(&mut Canvas::whole(frame, size));
         }
     }
 
-    /// Like [`Scene::draw`], handing each band to `sink` as soon as it is
-    /// drawn, with the final vignette's gains still to apply.
-    fn draw_banded(&self, t: f32, frame: &mut [u8], sink: &mut BandSink<'_>) {
+    /// Like [`Scene::draw`], but each band in turn in the first bytes of
+    /// `buffer` (a frame's size), handed to `sink` as soon as it is drawn,
+    /// with the final vignette's gains still to apply.
+    fn draw_banded(&self, t: f32, buffer: &mut [u8], sink: &mut BandSink<'_>) {
         let gains = self.finish.as_ref().map(Vignette::gains);
         // Once per frame, not per band.
         let hidden = self.hidden(t);
         if self.needs_whole_frame(t) {
-            self.draw_rows_hiding(t, frame, &(0..self.h), hidden);
-            return sink(Band { rgb: frame, rows: 0..self.h, gains });
+            let mut canvas = Canvas::whole(buffer, (self.w, self.h));
+            self.draw_rows_hiding(t, &mut canvas, hidden);
+            return sink(Band { rgb: canvas.bytes(), rows: 0..self.h, gains });
         }
-        let draw = |frame: &mut [u8], rows: &Range<u32>| self.draw_rows_hiding(t, frame, rows, hidden.clone());
-        draw_in_bands(frame, (self.w, self.h), draw, gains, sink);
+        let draw = |canvas: &mut Canvas<'_>| self.draw_rows_hiding(t, canvas, hidden.clone());
+        draw_in_bands(buffer, (self.w, self.h), draw, gains, sink);
     }
 
     /// Whether the frame at `t` can't be drawn band by band.
@@ -361,24 +371,25 @@ impl Scene {
         photo.covers(t, photo.span.weight(t, self.duration), (self.w, self.h))
     }
 
-    /// Draws the rows `rows` of the frame at `t` (the rest of `frame` is left as it is).
-    fn draw_rows(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
-        self.draw_rows_hiding(t, frame, rows, self.hidden(t));
+    /// Draws the canvas's rows of the frame at `t`.
+    fn draw_rows(&self, t: f32, canvas: &mut Canvas<'_>) {
+        self.draw_rows_hiding(t, canvas, self.hidden(t));
     }
 
     /// [`Scene::draw_rows`], leaving out what is `hidden` under the photo
     /// (`None`: drawing everything, which gives the same pixels).
-    fn draw_rows_hiding(&self, t: f32, frame: &mut [u8], rows: &Range<u32>, hidden: Option<Hidden>) {
+    fn draw_rows_hiding(&self, t: f32, canvas: &mut Canvas<'_>, hidden: Option<Hidden>) {
         let (w, h) = (self.w, self.h);
         let row_bytes = w as usize * 3;
-        let band = band_bytes(rows, row_bytes, frame.len());
+        let rows = canvas.rows.clone();
         if self.base.is_empty() {
-            frame[band].fill(0); // composing the base itself, or no static layer (a black base)
+            canvas.bytes_mut().fill(0); // composing the base itself, or no static layer (a black base)
         } else if let Some((xs, ys)) = &hidden {
             // Only the base around an opaque photo: the layers under it
             // draw there too, but every pixel of it is overwritten.
             let (x0, x1) = (xs.start as usize * 3, xs.end as usize * 3);
-            let (dst, src) = (&mut frame[band.clone()], &self.base[band]);
+            let src = canvas.same_rows(&self.base);
+            let dst = canvas.bytes_mut();
             for (y, (d, s)) in rows.clone().zip(dst.chunks_exact_mut(row_bytes).zip(src.chunks_exact(row_bytes))) {
                 if ys.contains(&y) {
                     d[..x0].copy_from_slice(&s[..x0]);
@@ -388,7 +399,8 @@ impl Scene {
                 }
             }
         } else {
-            frame[band.clone()].copy_from_slice(&self.base[band]);
+            let src = canvas.same_rows(&self.base);
+            canvas.bytes_mut().copy_from_slice(src);
         }
         // Layers under the photo may leave out what it hides.
         let mut under_photo = hidden.is_some();
@@ -397,26 +409,26 @@ impl Scene {
                 Prepared::Gradient { top, bottom, span } => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        gradient(frame, w, *top, *bottom, k, rows);
+                        gradient(canvas, *top, *bottom, k);
                     }
                 }
                 Prepared::Backdrop(backdrop, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        backdrop.draw(frame, (w, h), t, k, rows);
+                        backdrop.draw(canvas, t, k);
                     }
                 }
                 Prepared::Photo(photo) => {
                     under_photo = false;
                     let k = photo.span.weight(t, self.duration);
                     if k > 0.0 {
-                        photo.draw(frame, (w, h), t, k, rows);
+                        photo.draw(canvas, t, k);
                     }
                 }
                 Prepared::Text(text, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        text.draw(frame, (w, h), t - span.start, k, rows);
+                        text.draw(canvas, t - span.start, k);
                     }
                 }
                 Prepared::Shape(s, span) => {
@@ -425,34 +437,34 @@ impl Scene {
                         let area =
                             (s.x.at(t) * w as f32, s.y.at(t) * h as f32, s.w.at(t) * w as f32, s.h.at(t) * h as f32);
                         let hidden = hidden.as_ref().filter(|_| under_photo);
-                        draw_shape(frame, (w, h), s.shape, area, rgb(s.color), (k, s.softness), (rows, hidden));
+                        draw_shape(canvas, s.shape, area, rgb(s.color), (k, s.softness), hidden);
                     }
                 }
                 Prepared::Particles(p, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        p.draw(frame, (w, h), t, t - span.start, k, rows);
+                        p.draw(canvas, t, t - span.start, k);
                     }
                 }
                 Prepared::Tint { color, amount, span } => {
                     let k =
                         span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
                     if k > 0.0 {
-                        tint(frame, w, rgb(*color), k, rows);
+                        tint(canvas, rgb(*color), k);
                     }
                 }
-                Prepared::Vignette(v) => v.apply(frame, w, rows),
-                Prepared::Scenes(sequence) => sequence.draw(t, frame, rows),
+                Prepared::Vignette(v) => v.apply(canvas),
+                Prepared::Scenes(sequence) => sequence.draw(t, canvas),
                 Prepared::Grade(grade, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        grade.apply(frame, w, k, rows);
+                        grade.apply(canvas, k);
                     }
                 }
                 Prepared::Grain { grain, amount, span } => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        grain.apply(frame, w, t, amount * k, rows);
+                        grain.apply(canvas, t, amount * k);
                     }
                 }
             }
@@ -510,10 +522,11 @@ fn rgb(c: Color) -> [u8; 3] {
     [c.0[0], c.0[1], c.0[2]]
 }
 
-fn gradient(frame: &mut [u8], w: u32, top: Color, bottom: Color, k: f32, rows: &Range<u32>) {
-    let height = frame.len() / (w as usize * 3);
+fn gradient(canvas: &mut Canvas<'_>, top: Color, bottom: Color, k: f32) {
+    let height = canvas.h;
     let a = (k * 256.0) as u32;
-    for_rows(frame, w as usize * 3, rows.clone(), |y, row| {
+    let rows = canvas.rows.clone();
+    for_rows(canvas, rows, |y, row| {
         let g = y as f32 / height.max(1) as f32;
         let c: [u32; 3] =
             std::array::from_fn(|i| (f32::from(top.0[i]) * (1.0 - g) + f32::from(bottom.0[i]) * g) as u32);
@@ -530,20 +543,19 @@ crate::raster::avx2_dispatch! {
 /// Per row, the fully covered middle run is one constant-alpha blend; only
 /// the soft edges compute a distance per pixel.
 fn draw_shape(
-    frame: &mut [u8],
-    size: (u32, u32),
+    canvas: &mut Canvas<'_>,
     shape: ShapeKind,
     area: (f32, f32, f32, f32),
     color: [u8; 3],
     paint: (f32, f32),
-    clip: (&Range<u32>, Option<&Hidden>),
+    hidden: Option<&Hidden>,
 ) {
-    let ((fw, fh), (x, y, sw, sh), (k, softness), (rows, hidden)) = (size, area, paint, clip);
+    let ((fw, fh), (x, y, sw, sh), (k, softness)) = (canvas.size(), area, paint);
     if sw <= 0.0 || sh <= 0.0 {
         return;
     }
     let (x0, x1) = ((x - sw / 2.0).floor().max(0.0) as u32, ((x + sw / 2.0).ceil().max(0.0) as u32).min(fw));
-    let ys = clip_rows((y - sh / 2.0).floor() as i32, (y + sh / 2.0).ceil() as i32, rows, fh);
+    let ys = clip_rows((y - sh / 2.0).floor() as i32, (y + sh / 2.0).ceil() as i32, &canvas.rows, fh);
     let Some(ys) = ys.filter(|_| x0 < x1) else {
         return; // off-screen, or outside the band
     };
@@ -556,8 +568,7 @@ fn draw_shape(
     // A plain loop, not `for_rows` and a closure: the closure would be
     // compiled apart from this function, without its AVX2.
     let row_bytes = fw as usize * 3;
-    let band = &mut frame[ys.start as usize * row_bytes..ys.end as usize * row_bytes];
-    for (py, row) in ys.zip(band.chunks_exact_mut(row_bytes)) {
+    for (py, row) in ys.clone().zip(canvas.rows_mut(ys).chunks_exact_mut(row_bytes)) {
         let dy = (py as f32 + 0.5 - y) * inv_hh;
         // Columns whose distance is ≤ 1 − soft are fully covered.
         let inner = match shape {
@@ -636,10 +647,11 @@ mod shape_tests {
         for area in
             [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)]
         {
-            draw_shape(&mut frame, (w, h), ShapeKind::Ellipse, area, white, (1.0, 0.1), (&(0..h), None));
+            draw_shape(&mut Canvas::whole(&mut frame, (w, h)), ShapeKind::Ellipse, area, white, (1.0, 0.1), None);
         }
         assert!(frame.iter().all(|&b| b == 7));
-        draw_shape(&mut frame, (w, h), ShapeKind::Rect, (32.0, 24.0, 10.0, 10.0), white, (1.0, 0.01), (&(0..h), None));
+        let square = (32.0, 24.0, 10.0, 10.0);
+        draw_shape(&mut Canvas::whole(&mut frame, (w, h)), ShapeKind::Rect, square, white, (1.0, 0.01), None);
         assert_eq!(&frame[((24 * w + 32) * 3) as usize..][..3], &white);
     }
 }

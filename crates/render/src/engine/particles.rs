@@ -4,8 +4,7 @@
 
 use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
-use crate::raster::{clip_rows, columns_within};
-use std::ops::Range;
+use crate::raster::{clip_rows, columns_within, Canvas};
 
 struct Particle {
     x: f32,
@@ -52,13 +51,14 @@ impl Particles {
 
     /// Draws every particle at time `t` (`since` seconds after the layer
     /// started) with overall opacity `k`.
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, since: f32, k: f32, rows: &Range<u32>) {
+    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, since: f32, k: f32) {
         let base_alpha = f32::from(self.color.0[3]) / 255.0 * k;
         match self.kind {
-            ParticleKind::Splash => return self.draw_splash(frame, (w, h), since, base_alpha, rows),
-            ParticleKind::Confetti => return self.draw_confetti(frame, (w, h), t, base_alpha, rows),
+            ParticleKind::Splash => return self.draw_splash(canvas, since, base_alpha),
+            ParticleKind::Confetti => return self.draw_confetti(canvas, t, base_alpha),
             _ => {}
         }
+        let ((w, h), rows) = (canvas.size(), canvas.rows.clone());
         for p in &self.items {
             // Rows first (cheap, no sway): most particles miss a given band.
             let [ax, ay, aw, ah] = self.area;
@@ -80,7 +80,7 @@ impl Particles {
                 _ => 1.0,
             };
             let ring = self.kind == ParticleKind::Bubbles;
-            soft_dot(frame, (w, h), (x, y), r, self.color, base_alpha * flicker, ring, rows);
+            soft_dot(canvas, (x, y), r, self.color, base_alpha * flicker, ring);
         }
     }
 }
@@ -89,8 +89,9 @@ impl Particles {
     /// Droplets thrown up from the bottom centre of the area when the layer
     /// starts, falling back under gravity (1.6 canvas heights/s²); each
     /// vanishes once it drops below where it started.
-    fn draw_splash(&self, frame: &mut [u8], (w, h): (u32, u32), since: f32, alpha: f32, rows: &Range<u32>) {
+    fn draw_splash(&self, canvas: &mut Canvas<'_>, since: f32, alpha: f32) {
         const GRAVITY: f32 = 1.6;
+        let (w, h) = canvas.size();
         let [ax, ay, aw, ah] = self.area;
         let (ox, oy) = (ax + aw / 2.0, ay + ah);
         for p in &self.items {
@@ -106,13 +107,14 @@ impl Particles {
             let x = (ox + (p.x - 0.5) * aw * 0.5 + p.vx * t) * w as f32;
             let y = (oy + lift * ah.max(0.05) / 0.35) * h as f32;
             let r = (p.size * h as f32).max(0.75);
-            soft_dot(frame, (w, h), (x, y), r, self.color, alpha, false, rows);
+            soft_dot(canvas, (x, y), r, self.color, alpha, false);
         }
     }
 
     /// Paper bits falling and tumbling: rectangles whose height follows the
     /// cosine of their spin (a flip seen edge-on), in a festive palette.
-    fn draw_confetti(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, alpha: f32, rows: &Range<u32>) {
+    fn draw_confetti(&self, canvas: &mut Canvas<'_>, t: f32, alpha: f32) {
+        let (w, h) = canvas.size();
         const PALETTE: [[u8; 3]; 5] = [[255, 77, 109], [255, 209, 61], [72, 219, 140], [66, 165, 245], [186, 104, 200]];
         let [ax, ay, aw, ah] = self.area;
         for (i, p) in self.items.iter().enumerate() {
@@ -124,28 +126,23 @@ impl Particles {
             let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
             let c = Color([color[0], color[1], color[2], 255]);
             let rect = (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
-            fill_box(frame, (w, h), rect, c, alpha, rows);
+            fill_box(canvas, rect, c, alpha);
         }
     }
 }
 
 /// An axis-aligned box with 1-pixel antialiased edges.
-fn fill_box(
-    frame: &mut [u8],
-    (w, h): (u32, u32),
-    (x, y, bw, bh): (f32, f32, f32, f32),
-    color: Color,
-    alpha: f32,
-    rows: &Range<u32>,
-) {
+fn fill_box(canvas: &mut Canvas<'_>, (x, y, bw, bh): (f32, f32, f32, f32), color: Color, alpha: f32) {
+    let (w, h) = canvas.size();
     let (x0, x1) = (x.floor().max(0.0) as u32, ((x + bw).ceil().max(0.0) as u32).min(w));
-    let Some(ys) = clip_rows(y.floor() as i32, (y + bh).ceil() as i32, rows, h) else { return };
+    let Some(ys) = clip_rows(y.floor() as i32, (y + bh).ceil() as i32, &canvas.rows, h) else { return };
     for py in ys {
         let cy = ((py as f32 + 1.0).min(y + bh) - (py as f32).max(y)).clamp(0.0, 1.0);
         for px in x0..x1 {
             let cx = ((px as f32 + 1.0).min(x + bw) - (px as f32).max(x)).clamp(0.0, 1.0);
             let a = ((cx * cy * alpha).clamp(0.0, 1.0) * 256.0) as u32;
-            let i = ((py * w + px) * 3) as usize;
+            let i = canvas.at(px, py);
+            let frame = canvas.bytes_mut();
             for c in 0..3 {
                 frame[i + c] = ((u32::from(frame[i + c]) * (256 - a) + u32::from(color.0[c]) * a) >> 8) as u8;
             }
@@ -172,21 +169,12 @@ fn dot_falloff(table: &[f32; 257], d: f32) -> f32 {
 }
 
 /// A disc with a soft edge; bubbles are rings.
-#[allow(clippy::too_many_arguments)]
-fn soft_dot(
-    frame: &mut [u8],
-    (w, h): (u32, u32),
-    (x, y): (f32, f32),
-    r: f32,
-    color: Color,
-    alpha: f32,
-    ring: bool,
-    rows: &Range<u32>,
-) {
+fn soft_dot(canvas: &mut Canvas<'_>, (x, y): (f32, f32), r: f32, color: Color, alpha: f32, ring: bool) {
+    let (w, h) = canvas.size();
     let (x0, x1) = ((x - r - 1.0).max(0.0) as u32, ((x + r + 1.0).max(0.0) as u32).min(w));
     // (Truncation towards zero, as the row range always was.)
     let (y0, y1) = ((y - r - 1.0).max(0.0) as u32, ((y + r + 1.0).max(0.0) as u32).min(h));
-    let Some(ys) = clip_rows(y0 as i32, y1 as i32, rows, h) else { return };
+    let Some(ys) = clip_rows(y0 as i32, y1 as i32, &canvas.rows, h) else { return };
     let table = falloff_table();
     for py in ys {
         let dy2 = (py as f32 + 0.5 - y).powi(2);
@@ -196,8 +184,8 @@ fn soft_dot(
             continue;
         }
         let cols = columns_within(x, (r * r - dy2).sqrt(), x0..x1);
-        let row = ((py * w) * 3) as usize;
-        let pixels = frame[row + cols.start as usize * 3..row + cols.end as usize * 3].chunks_exact_mut(3);
+        let row = canvas.at(0, py);
+        let pixels = canvas.bytes_mut()[row + cols.start as usize * 3..row + cols.end as usize * 3].chunks_exact_mut(3);
         for (px, out) in cols.zip(pixels) {
             let d = ((px as f32 + 0.5 - x).powi(2) + dy2).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(table, d) };
@@ -220,7 +208,7 @@ mod tests {
         let (w, h) = (200u32, 200u32);
         let mut frame = vec![0u8; (w * h * 3) as usize];
         let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, [0.2, 0.2, 0.6, 0.6]);
-        p.draw(&mut frame, (w, h), t, since, 1.0, &(0..h));
+        p.draw(&mut Canvas::whole(&mut frame, (w, h)), t, since, 1.0);
         frame.iter().filter(|&&b| b > 40).count()
     }
 
@@ -248,7 +236,7 @@ mod tests {
         let draw = |t: f32| {
             let mut frame = vec![0u8; (w * h * 3) as usize];
             Particles::new(ParticleKind::Confetti, 80, 9, Color([255, 255, 255, 255]), 0.01, [0.0, 0.0, 1.0, 1.0])
-                .draw(&mut frame, (w, h), t, t, 1.0, &(0..h));
+                .draw(&mut Canvas::whole(&mut frame, (w, h)), t, t, 1.0);
             frame
         };
         let (a, b) = (draw(1.0), draw(1.2));

@@ -4,7 +4,7 @@
 use super::spec::{Anim, Span};
 use super::{contain, place};
 use crate::raster::{
-    apply_lut, band_bytes, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo,
+    apply_lut, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo, Canvas,
 };
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -99,28 +99,28 @@ impl PhotoLayer {
     }
 
     /// Draws the photo at `t` with opacity `k`.
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32, rows: &Range<u32>) {
-        let placed = self.placed(t, (w, h));
+    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, k: f32) {
+        let placed = self.placed(t, canvas.size());
         let level = level_for(self.blur.at(t)).min((self.levels.len() - 1) as f32);
         let (lo, frac) = (level.floor() as usize, level.fract());
         let angle = self.rotate.at(t).to_radians();
         if angle.abs() >= 1e-4 {
             // Turning: no corners, the nearest defocus level.
             let level = &self.levels[(level.round() as usize).min(self.levels.len() - 1)];
-            blit_photo_rotated(frame, (w, h), level, placed, self.border, angle, rows);
+            blit_photo_rotated(canvas, level, placed, self.border, angle);
             return;
         }
         let b = self.border as f32;
         let outer = (placed.0 - b, placed.1 - b, placed.2 + 2.0 * b, placed.3 + 2.0 * b);
         let radius = self.corner * outer.2.min(outer.3);
-        let saved = Corners::save(frame, (w, h), outer, radius, rows);
+        let saved = Corners::save(canvas, outer, radius);
         let alpha = (k.clamp(0.0, 1.0) * 256.0) as u32;
-        blit_photo(frame, (w, h), &self.levels[lo], placed, self.border, alpha, rows);
+        blit_photo(canvas, &self.levels[lo], placed, self.border, alpha);
         if frac > 0.01 && lo + 1 < self.levels.len() {
             let sharper = (frac * alpha as f32) as u32;
-            blit_photo(frame, (w, h), &self.levels[lo + 1], placed, self.border, sharper, rows);
+            blit_photo(canvas, &self.levels[lo + 1], placed, self.border, sharper);
         }
-        saved.restore_outside(frame, (w, h));
+        saved.restore_outside(canvas);
     }
 }
 
@@ -137,8 +137,9 @@ struct Corners {
 type CornerBox = ((u32, u32, u32, u32), Vec<u8>);
 
 impl Corners {
-    /// Saves the corner squares' pixels within the band `rows`.
-    fn save(frame: &[u8], (w, h): (u32, u32), rect: (f32, f32, f32, f32), radius: f32, rows: &Range<u32>) -> Corners {
+    /// Saves the corner squares' pixels within the canvas's rows.
+    fn save(canvas: &Canvas<'_>, rect: (f32, f32, f32, f32), radius: f32) -> Corners {
+        let ((w, h), rows) = (canvas.size(), &canvas.rows);
         let mut boxes = Vec::new();
         if radius >= 1.0 {
             let (x0, y0, rw, rh) = rect;
@@ -153,7 +154,7 @@ impl Corners {
                 }
                 let mut pixels = Vec::with_capacity(((bx.1 - bx.0) * (by.1 - by.0) * 3) as usize);
                 for y in by.0..by.1 {
-                    pixels.extend_from_slice(&frame[((y * w + bx.0) * 3) as usize..((y * w + bx.1) * 3) as usize]);
+                    pixels.extend_from_slice(&canvas.bytes()[canvas.at(bx.0, y)..canvas.at(bx.1, y)]);
                 }
                 boxes.push(((bx.0, bx.1, by.0, by.1), pixels));
             }
@@ -161,7 +162,7 @@ impl Corners {
         Corners { rect, radius, boxes }
     }
 
-    fn restore_outside(&self, frame: &mut [u8], (w, _h): (u32, u32)) {
+    fn restore_outside(&self, canvas: &mut Canvas<'_>) {
         let (x0, y0, rw, rh) = self.rect;
         let r = self.radius;
         // Centres of the corner circles.
@@ -177,7 +178,8 @@ impl Corners {
                     // Coverage of the rounded shape: 1 inside, 0 outside, linear across one pixel.
                     let inside = (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
                     let a = (inside * 256.0) as u32;
-                    let at = ((y * w + x) * 3) as usize;
+                    let at = canvas.at(x, y);
+                    let frame = canvas.bytes_mut();
                     for c in 0..3 {
                         let (drawn, under) = (u32::from(frame[at + c]), u32::from(saved[i + c]));
                         frame[at + c] = ((drawn * a + under * (256 - a)) >> 8) as u8;
@@ -221,21 +223,24 @@ impl Backdrop {
         matches!(self, Backdrop::Still(_))
     }
 
-    pub fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), t: f32, k: f32, rows: &Range<u32>) {
-        let row_bytes = w as usize * 3;
+    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, k: f32) {
+        let (w, h) = canvas.size();
         match self {
             Backdrop::Still(pixels) if k >= 1.0 => {
-                let band = band_bytes(rows, row_bytes, frame.len());
-                frame[band.clone()].copy_from_slice(&pixels[band]);
+                let src = canvas.same_rows(pixels);
+                canvas.bytes_mut().copy_from_slice(src);
             }
-            Backdrop::Still(pixels) => blend_frames(frame, pixels, (k * 256.0) as u16, row_bytes, rows),
+            Backdrop::Still(pixels) => {
+                let src = canvas.same_rows(pixels);
+                blend_frames(canvas, src, (k * 256.0) as u16);
+            }
             Backdrop::Moving { image, zoom, drift_x, drift_y } => {
                 let z = zoom.at(t).max(0.01) * MARGIN;
                 let (dw, dh) = (w as f32 * z, h as f32 * z);
                 let cx = w as f32 / 2.0 + drift_x.at(t) * w as f32;
                 let cy = h as f32 / 2.0 + drift_y.at(t) * h as f32;
                 let rect = (cx - dw / 2.0, cy - dh / 2.0, dw, dh);
-                blit_photo(frame, (w, h), image, rect, 0, (k * 256.0) as u32, rows);
+                blit_photo(canvas, image, rect, 0, (k * 256.0) as u32);
             }
         }
     }
@@ -281,7 +286,7 @@ mod tests {
         let l = layer(Anim::Keys(vec![(0.0, 12.0), (1.0, 0.0)]), 0.0);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 100 * 100 * 3];
-            l.draw(&mut frame, (100, 100), t, 1.0, &(0..100));
+            l.draw(&mut Canvas::whole(&mut frame, (100, 100)), t, 1.0);
             contrast(&frame)
         };
         let (blurred, half, sharp) = (draw(0.0), draw(0.5), draw(1.0));
@@ -293,7 +298,7 @@ mod tests {
     fn corners_round_the_photo_and_keep_what_was_under_them() {
         let l = layer(Anim::Const(0.0), 0.5);
         let mut frame = vec![77u8; 100 * 100 * 3];
-        l.draw(&mut frame, (100, 100), 0.0, 1.0, &(0..100));
+        l.draw(&mut Canvas::whole(&mut frame, (100, 100)), 0.0, 1.0);
         let at = |x: usize, y: usize| frame[(y * 100 + x) * 3];
         assert_eq!(at(1, 1), 77, "outside the circle the background stays");
         assert_eq!(at(98, 98), 77);
@@ -312,7 +317,7 @@ mod tests {
         assert!(!moving.is_still());
         let draw = |t: f32| {
             let mut frame = vec![0u8; 64 * 36 * 3];
-            moving.draw(&mut frame, (64, 36), t, 1.0, &(0..36));
+            moving.draw(&mut Canvas::whole(&mut frame, (64, 36)), t, 1.0);
             frame
         };
         let (a, b) = (draw(0.0), draw(2.0));

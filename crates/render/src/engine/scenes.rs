@@ -3,9 +3,8 @@
 
 use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
-use crate::raster::{band_bytes, blend_frames, blit_photo, smoothstep};
+use crate::raster::{blend_frames, blit_photo, smoothstep, Canvas};
 use image::RgbImage;
-use std::ops::Range;
 
 /// When one scene is on screen, in the sequence's time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,26 +85,28 @@ impl Sequence {
             || self.scenes[i].needs_whole_frame(local(i))
     }
 
-    /// Draws the rows `rows` of the sequence at time `t`, replacing them.
-    pub fn draw(&self, t: f32, frame: &mut [u8], rows: &Range<u32>) {
+    /// Draws the canvas's rows of the sequence at time `t`, replacing them.
+    pub fn draw(&self, t: f32, canvas: &mut Canvas<'_>) {
         let Some((i, entering)) = self.at(t) else { return };
         let (scene, at) = (&self.scenes[i], self.timing[i]);
         if !entering {
-            scene.draw_rows(t - at.appear, frame, rows);
+            scene.draw_rows(t - at.appear, canvas);
             return;
         }
         let p = smoothstep((t - at.appear) / at.entrance_secs.max(1e-3));
         let (before, before_at) = (&self.scenes[i - 1], self.timing[i - 1]);
-        before.draw_rows(t - before_at.appear, frame, rows);
-        with_scratch(frame.len(), |incoming| {
-            scene.draw_rows(t - at.appear, incoming, rows);
-            combine(at.entrance, p, frame, incoming, (scene.w, scene.h), rows);
+        before.draw_rows(t - before_at.appear, canvas);
+        with_scratch(canvas.bytes().len(), |incoming| {
+            let mut incoming = Canvas::new(incoming, canvas.size(), canvas.rows.clone());
+            scene.draw_rows(t - at.appear, &mut incoming);
+            combine(at.entrance, p, canvas, incoming.bytes());
         });
     }
 }
 
-/// Runs `f` with a frame-sized scratch buffer, reused by later frames on
-/// this thread (one per nesting level; the contents are stale).
+/// Runs `f` with a scratch buffer of `len` bytes (a band's or a frame's),
+/// reused by later frames on this thread (one per nesting level; the
+/// contents are stale).
 fn with_scratch(len: usize, f: impl FnOnce(&mut [u8])) {
     thread_local! {
         static POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -119,20 +120,20 @@ fn with_scratch(len: usize, f: impl FnOnce(&mut [u8])) {
     }
 }
 
-/// Puts the transition at progress `p` (0 = all `frame`, 1 = all `incoming`)
-/// into the rows `rows` of `frame` (a zoom needs them all: it samples the
-/// outgoing frame anywhere).
-fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, h): (u32, u32), rows: &Range<u32>) {
-    let row = w as usize * 3;
-    let band = band_bytes(rows, row, frame.len());
+/// Puts the transition at progress `p` (0 = all the canvas, 1 = all
+/// `incoming`, the same rows of the next scene) into the canvas (a zoom
+/// needs a whole frame: it samples the outgoing frame anywhere).
+fn combine(kind: TransitionKind, p: f32, canvas: &mut Canvas<'_>, incoming: &[u8]) {
+    let (w, h) = canvas.size();
+    let row = canvas.row_bytes();
     match kind {
-        TransitionKind::Cut => frame[band.clone()].copy_from_slice(&incoming[band]),
-        TransitionKind::Crossfade => blend_frames(frame, incoming, (p * 256.0) as u16, row, rows),
+        TransitionKind::Cut => canvas.bytes_mut().copy_from_slice(incoming),
+        TransitionKind::Crossfade => blend_frames(canvas, incoming, (p * 256.0) as u16),
         TransitionKind::Wipe => {
             // A soft edge 6 % of the width wide sweeps from off the left to off the right.
             let edge = w as f32 * 0.06;
             let front = p * (w as f32 + edge);
-            frame[band.clone()].chunks_exact_mut(row).zip(incoming[band].chunks_exact(row)).for_each(|(dst, src)| {
+            canvas.bytes_mut().chunks_exact_mut(row).zip(incoming.chunks_exact(row)).for_each(|(dst, src)| {
                 for (x, (d, s)) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)).enumerate() {
                     let a = (smoothstep((front - x as f32) / edge) * 256.0) as u32;
                     for c in 0..3 {
@@ -143,19 +144,20 @@ fn combine(kind: TransitionKind, p: f32, frame: &mut [u8], incoming: &[u8], (w, 
         }
         TransitionKind::Slide => {
             let shift = ((p * w as f32).round() as usize).min(w as usize) * 3;
-            frame[band.clone()].chunks_exact_mut(row).zip(incoming[band].chunks_exact(row)).for_each(|(dst, src)| {
+            canvas.bytes_mut().chunks_exact_mut(row).zip(incoming.chunks_exact(row)).for_each(|(dst, src)| {
                 dst.copy_within(shift.., 0);
                 dst[row - shift..].copy_from_slice(&src[..shift]);
             });
         }
         TransitionKind::Zoom => {
             // The outgoing frame scales up about the centre (×1 → ×1.8) while fading out.
-            let outgoing = RgbImage::from_raw(w, h, frame.to_vec()).expect("frame has the canvas size");
-            frame[band.clone()].copy_from_slice(&incoming[band]);
+            // (`Sequence::needs_whole_frame`: the canvas is the whole frame.)
+            let outgoing = RgbImage::from_raw(w, h, canvas.bytes().to_vec()).expect("a zoom draws whole frames");
+            canvas.bytes_mut().copy_from_slice(incoming);
             let z = 1.0 + 0.8 * p;
             let (dw, dh) = (w as f32 * z, h as f32 * z);
             let rect = ((w as f32 - dw) / 2.0, (h as f32 - dh) / 2.0, dw, dh);
-            blit_photo(frame, (w, h), &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32, rows);
+            blit_photo(canvas, &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32);
         }
     }
 }
@@ -191,7 +193,7 @@ mod tests {
         for kind in [TransitionKind::Crossfade, TransitionKind::Wipe, TransitionKind::Slide, TransitionKind::Zoom] {
             let at = |p: f32| {
                 let mut frame = old.clone();
-                combine(kind, p, &mut frame, &new, (w, h), &(0..h));
+                combine(kind, p, &mut Canvas::whole(&mut frame, (w, h)), &new);
                 mean(&frame)
             };
             let (start, mid, end) = (at(0.0), at(0.5), at(1.0));
@@ -204,7 +206,7 @@ mod tests {
         for y in 0..h as usize {
             marked[(y * w as usize + 40) * 3] = 255;
         }
-        combine(TransitionKind::Slide, 0.25, &mut marked, &new, (w, h), &(0..h));
+        combine(TransitionKind::Slide, 0.25, &mut Canvas::whole(&mut marked, (w, h)), &new);
         assert_eq!(marked[(40 - 16) * 3], 255, "the old frame moved a quarter width left");
         assert_eq!(marked[(63) * 3], 220, "the new frame enters on the right");
     }

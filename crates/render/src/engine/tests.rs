@@ -212,12 +212,18 @@ fn bands_compose_exactly_like_whole_frames() {
         for step in 0..(spec.duration * 4.0) as u32 {
             let t = step as f32 * 0.25 + 0.13;
             let garbage: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4099) as u8).collect();
-            let (mut whole, mut bands) = (vec![1u8; len], garbage);
+            let (mut whole, mut buffer) = (vec![1u8; len], garbage);
             hidden += usize::from(scene.hidden(t).is_some());
-            scene.draw_rows_hiding(t, &mut whole, &(0..spec.height), None);
-            // Each band converted to I420 as it is drawn, as a render does.
+            let size = (spec.width, spec.height);
+            scene.draw_rows_hiding(t, &mut Canvas::whole(&mut whole, size), None);
+            // Each band converted to I420 as it is drawn, as a render does,
+            // and put together from the bands handed over.
             let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
-            scene.draw_banded(t, &mut bands, &mut |band| yuv.read_band(&band));
+            let mut bands = vec![0u8; len];
+            scene.draw_banded(t, &mut buffer, &mut |band| {
+                Canvas::band_of(&mut bands, size, band.rows.clone()).bytes_mut().copy_from_slice(band.rgb);
+                yuv.read_band(&band);
+            });
             banded += usize::from(!scene.needs_whole_frame(t));
             assert!(whole == bands, "template {id} at {t} s: bands differ from the whole frame");
             let mut converted = crate::yuv::I420::new(spec.width, spec.height);
@@ -243,7 +249,7 @@ fn frames_are_the_same_with_and_without_avx2() {
             let draw = |baseline: bool| {
                 crate::raster::BASELINE_ONLY.with(|b| b.set(baseline));
                 let mut frame = vec![0u8; (spec.width * spec.height * 3) as usize];
-                scene.draw_rows(t, &mut frame, &(0..spec.height));
+                scene.draw_rows(t, &mut Canvas::whole(&mut frame, (spec.width, spec.height)));
                 crate::raster::BASELINE_ONLY.with(|b| b.set(false));
                 frame
             };

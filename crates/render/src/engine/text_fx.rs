@@ -9,9 +9,8 @@
 
 use super::spec::{Color, Outline, Reveal, TextFill};
 use super::water::Water;
-use crate::raster::{clip_rows, colour_run, fill_rect, for_rows, smoothstep};
+use crate::raster::{clip_rows, colour_run, fill_rect, for_rows, smoothstep, Canvas};
 use crate::text::render_text;
-use std::ops::Range;
 
 /// How a text layer looks and moves (the text layer's fields, resolved).
 pub(crate) struct TextStyle {
@@ -221,7 +220,8 @@ impl TextLayer {
     }
 
     /// Draws the layer `local` seconds after its start, at opacity `k`.
-    pub(crate) fn draw(&self, frame: &mut [u8], (w, h): (u32, u32), local: f32, k: f32, rows: &Range<u32>) {
+    pub(crate) fn draw(&self, canvas: &mut Canvas<'_>, local: f32, k: f32) {
+        let (w, h) = canvas.size();
         let s = &self.style;
         let secs = s.reveal_secs.max(0.01);
         let p = smoothstep(local / secs);
@@ -264,7 +264,7 @@ impl TextLayer {
             let pad = (h as f32 * 0.02) as i32;
             let a = alpha * grow * f32::from(plate.0[3]) / 255.0;
             let rect = (left - 2 * pad, top - pad, visible_w as i32 + 4 * pad, self.height as i32 + 2 * pad);
-            fill_rect(frame, w, h, rect, rgb(plate), a, rows);
+            fill_rect(canvas, rect, rgb(plate), a);
         }
         // Wipes clip at a column of text space, growing over the padded width.
         let pad = -self.whole.x;
@@ -274,7 +274,7 @@ impl TextLayer {
             _ => i32::MAX,
         };
         let sprites = per_glyph.unwrap_or_else(|| vec![(&self.whole, 1.0)]);
-        let mut canvas = Canvas { frame, w, h, rows: rows.clone() };
+        let mut canvas = Painter(canvas);
         let shadow_at = (left + self.shadow, top + self.shadow);
         for &(g, scale) in &sprites {
             let mask = g.solid.as_ref().unwrap_or(&g.fill);
@@ -310,15 +310,10 @@ impl TextLayer {
     }
 }
 
-/// The frame being drawn on, and the band of rows to draw.
-struct Canvas<'a> {
-    frame: &'a mut [u8],
-    w: u32,
-    h: u32,
-    rows: Range<u32>,
-}
+/// Draws sprites on a canvas.
+struct Painter<'c, 'a>(&'c mut Canvas<'a>);
 
-impl Canvas<'_> {
+impl Painter<'_, '_> {
     /// Blends `paint` through `mask` (one of `g`'s masks) at opacity `k`,
     /// text space placed at `origin`, scaled by `scale` about `g`'s centre;
     /// text-space columns from `clip` on are left out.
@@ -353,8 +348,9 @@ impl Canvas<'_> {
     ) {
         let kk = (k.clamp(0.0, 1.0) * 256.0) as u32;
         let (fx0, fy0) = ((ox + sx).max(0), (oy + sy).max(0));
-        let fx1 = (ox + sx + (sw as i32).min(clip.saturating_sub(sx))).min(self.w as i32);
-        let Some(ys) = clip_rows(fy0, oy + sy + sh as i32, &self.rows, self.h) else { return };
+        let canvas = &mut *self.0;
+        let fx1 = (ox + sx + (sw as i32).min(clip.saturating_sub(sx))).min(canvas.w as i32);
+        let Some(ys) = clip_rows(fy0, oy + sy + sh as i32, &canvas.rows, canvas.h) else { return };
         if kk == 0 || fx0 >= fx1 {
             return;
         }
@@ -367,7 +363,7 @@ impl Canvas<'_> {
             let pattern = colour_run(color.map(u16::from), n);
             let mut alpha = vec![0u16; n * 3];
             let from = (fx0 - ox - sx) as usize;
-            for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
+            for_rows(canvas, ys, |y, row| {
                 let src = &mask[(y as i32 - oy - sy) as usize * sw as usize..][from..from + n];
                 for (a3, &m) in alpha.chunks_exact_mut(3).zip(src) {
                     a3.fill(((u32::from(m) * kk) >> 8) as u16);
@@ -379,7 +375,7 @@ impl Canvas<'_> {
             });
             return;
         }
-        for_rows(self.frame, self.w as usize * 3, ys, |y, row| {
+        for_rows(canvas, ys, |y, row| {
             let ty = y as i32 - oy;
             let src = &mask[(ty - sy) as usize * sw as usize..][..sw as usize];
             for fx in fx0..fx1 {
@@ -405,8 +401,9 @@ impl Canvas<'_> {
         let (fcx, fcy) = (ox as f32 + cx, oy as f32 + cy);
         let (hw, hh) = (g.w as f32 * scale / 2.0, g.h as f32 * scale / 2.0);
         let fx0 = ((fcx - hw).floor() as i32).max(0);
-        let fx1 = ((fcx + hw).ceil() as i32).min(self.w as i32);
-        let Some(ys) = clip_rows((fcy - hh).floor() as i32, (fcy + hh).ceil() as i32, &self.rows, self.h) else {
+        let canvas = &mut *self.0;
+        let fx1 = ((fcx + hw).ceil() as i32).min(canvas.w as i32);
+        let Some(ys) = clip_rows((fcy - hh).floor() as i32, (fcy + hh).ceil() as i32, &canvas.rows, canvas.h) else {
             return;
         };
         let (sw, sh) = (g.w as i32, g.h as i32);
@@ -431,8 +428,8 @@ impl Canvas<'_> {
                 }
                 let (c, opacity) = paint.at(g.x + u.round() as i32, g.y + v.round() as i32);
                 let a = ((a * opacity) >> 8).min(255);
-                let i = (fy as usize * self.w as usize + fx as usize) * 3;
-                let px = &mut self.frame[i..i + 3];
+                let i = canvas.at(fx as u32, fy);
+                let px = &mut canvas.bytes_mut()[i..i + 3];
                 for j in 0..3 {
                     px[j] = ((u32::from(px[j]) * (255 - a) + u32::from(c[j]) * a) / 255) as u8;
                 }
@@ -464,7 +461,7 @@ mod tests {
 
     fn frame(layer: &TextLayer, local: f32) -> Vec<u8> {
         let mut f = vec![0u8; (W * H * 3) as usize];
-        layer.draw(&mut f, (W, H), local, 1.0, &(0..H));
+        layer.draw(&mut Canvas::whole(&mut f, (W, H)), local, 1.0);
         f
     }
 
@@ -505,9 +502,9 @@ mod tests {
         for (origin, clip, k, rows) in
             [((5, 4), 99, 1.0, 0..h), ((-7, 30), 12, 0.6, 0..h), ((50, -3), 99, 0.3, 8..24), ((10, 10), 0, 1.0, 0..h)]
         {
-            let draw = |paint: &dyn Fn(&mut Canvas<'_>)| {
+            let draw = |paint: &dyn Fn(&mut Painter<'_, '_>)| {
                 let mut frame = base.clone();
-                paint(&mut Canvas { frame: &mut frame, w, h, rows: rows.clone() });
+                paint(&mut Painter(&mut Canvas::band_of(&mut frame, (w, h), rows.clone())));
                 frame
             };
             let solid = draw(&|c| c.blit((2, 1, sw, sh), &mask, origin, clip, k, &Solid([250, 40, 7])));
@@ -666,7 +663,7 @@ mod tests {
                         s.outline = Some(Outline { color: Color([0, 0, 0, 255]), width: 9.0 });
                         s.fill = fill;
                         let mut f = vec![0u8; 16 * 16 * 3];
-                        TextLayer::new(text, s, (16, 16)).draw(&mut f, (16, 16), 0.3, 1.0, &(0..16));
+                        TextLayer::new(text, s, (16, 16)).draw(&mut Canvas::whole(&mut f, (16, 16)), 0.3, 1.0);
                     }
                 }
             }
