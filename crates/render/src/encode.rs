@@ -762,10 +762,13 @@ mod tests {
     fn spare_threads_compose_ahead_for_a_single_lane() {
         let threads = std::sync::Mutex::new(std::collections::HashSet::new());
         let draw = noted_draw(&threads, 0);
-        let one = packets(&draw, 2, 1);
-        assert_eq!(threads.lock().unwrap().len(), 2, "the spare thread composed frames too");
+        // Two spare threads: frames composed on at least two threads, so by
+        // a spare one (the lane's own thread may compose none: a helper
+        // claims each next frame before the lane gets to it).
+        let one = packets(&draw, 3, 1);
+        assert!(threads.lock().unwrap().len() >= 2, "spare threads composed frames");
         assert_eq!(packets(&draw, 1, 1), one, "same bytes on one thread");
-        assert_eq!(packets(&draw, 3, 1), one, "same bytes with two spare threads");
+        assert_eq!(packets(&draw, 2, 1), one, "same bytes with one spare thread");
         assert_eq!(one.len(), 40);
         assert_ne!(packets(&draw, 2, 2), one, "two lanes carry different encoder state");
     }
