@@ -402,7 +402,9 @@ impl Lane {
 /// the render stops. With every queue full it waits only while a lane
 /// whose queue is full is running, and so will make room: a lane that has
 /// not started may be waiting for this very thread (on a pool of one).
-/// Returns the time spent composing.
+/// Before waiting it runs a job pending in the pool, if any (another
+/// render's lane, with several workers): a helper never holds a thread
+/// that other work could use. Returns the time spent composing.
 fn help_lanes(
     lanes: &[Lane],
     pulse: &Pulse,
@@ -427,7 +429,11 @@ fn help_lanes(
         }
         match pick {
             Some((lane, _)) => busy += lane.compose_next(pulse, rgb, size, compose)?.unwrap_or_default(),
-            None if will_make_room => pulse.wait(seen),
+            None if will_make_room => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    pulse.wait(seen);
+                }
+            }
             None => break,
         }
     }
@@ -726,7 +732,8 @@ mod tests {
         packets.into_iter().map(|p| p.data).collect()
     }
 
-    /// Composes frame `i` (slowly from frame `slow_from` on), noting which threads composed slow frames.
+    /// Composes frame `i` (slowly from frame `slow_from` on, 15 ms; 1 ms
+    /// before), noting which threads composed slow frames.
     fn noted_draw(
         threads: &std::sync::Mutex<std::collections::HashSet<std::thread::ThreadId>>,
         slow_from: u32,
@@ -735,6 +742,10 @@ mod tests {
             if i >= slow_from {
                 threads.lock().unwrap().insert(std::thread::current().id());
                 std::thread::sleep(std::time::Duration::from_millis(15));
+            } else {
+                // Not instant: a fast lane must not be done before the slow
+                // one has started and claimed its first frame.
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 7 + j / 5) as u8);
         }
@@ -771,6 +782,26 @@ mod tests {
         assert_eq!(packets(&draw, 2, 1), one, "same bytes with one spare thread");
         assert_eq!(one.len(), 40);
         assert_ne!(packets(&draw, 2, 2), one, "two lanes carry different encoder state");
+    }
+
+    /// Two renders on one pool (a server with two workers), each with a
+    /// spare thread's helper that may run the other's jobs while it waits:
+    /// both finish, with the bytes each makes alone.
+    #[test]
+    fn renders_sharing_a_pool_finish_with_their_own_bytes() {
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let (slow, fast) = (noted_draw(&threads, 10), noted_draw(&threads, 40));
+        let alone = (packets(&slow, 1, 1), packets(&fast, 1, 2));
+        let render = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), lanes: usize| {
+            let cancel = AtomicBool::new(false);
+            let ctl = crate::RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: AudioCodec::Opus, lanes };
+            let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
+            let (packets, _) = encode_lanes(format, MAX_BITRATE, &whole_frames(draw, 64), &ctl).unwrap();
+            packets.into_iter().map(|p| p.data).collect::<Vec<_>>()
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let both = pool.install(|| rayon::join(|| render(&slow, 1), || render(&fast, 2)));
+        assert!(both == alone, "each render's bytes as alone");
     }
 
     /// Constant quality under a ceiling: noise (new every frame) is held to
