@@ -721,15 +721,21 @@ mod tests {
         }
     }
 
-    fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize, lanes: usize) -> Vec<Vec<u8>> {
+    /// The packets of a 40-frame 64×48 render with `lanes` lanes, on the current pool.
+    fn render_packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), lanes: usize) -> Vec<Vec<u8>> {
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
         let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let draw = whole_frames(draw, format.width);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let (packets, _) = pool.install(|| encode_lanes(format, MAX_BITRATE, &draw, &ctl)).unwrap();
+        let (packets, _) = encode_lanes(format, MAX_BITRATE, &draw, &ctl).unwrap();
         packets.into_iter().map(|p| p.data).collect()
+    }
+
+    /// [`render_packets`] on a pool of `threads` threads.
+    fn packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), threads: usize, lanes: usize) -> Vec<Vec<u8>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| render_packets(draw, lanes))
     }
 
     /// Composes frame `i` (slowly from frame `slow_from` on, 15 ms; 1 ms
@@ -792,15 +798,8 @@ mod tests {
         let threads = std::sync::Mutex::new(std::collections::HashSet::new());
         let (slow, fast) = (noted_draw(&threads, 10), noted_draw(&threads, 40));
         let alone = (packets(&slow, 1, 1), packets(&fast, 1, 2));
-        let render = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), lanes: usize| {
-            let cancel = AtomicBool::new(false);
-            let ctl = crate::RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: AudioCodec::Opus, lanes };
-            let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
-            let (packets, _) = encode_lanes(format, MAX_BITRATE, &whole_frames(draw, 64), &ctl).unwrap();
-            packets.into_iter().map(|p| p.data).collect::<Vec<_>>()
-        };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let both = pool.install(|| rayon::join(|| render(&slow, 1), || render(&fast, 2)));
+        let both = pool.install(|| rayon::join(|| render_packets(&slow, 1), || render_packets(&fast, 2)));
         assert!(both == alone, "each render's bytes as alone");
     }
 
