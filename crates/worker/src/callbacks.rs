@@ -97,7 +97,7 @@ impl Dispatcher {
         let hold = |d: Duration| now + d.as_millis() as i64 + 5_000;
         let verify_until = hold(self.config.challenge_timeout);
         for (task_id, url) in self.store.claim_verifications(now, verify_until, 100).await? {
-            if let Some(guard) = self.start(format!("v:{task_id}")) {
+            if let Some(guard) = self.start(format!("v:{task_id}"), "challenge") {
                 let d = self.clone();
                 tokio::spawn(async move {
                     d.verify(&task_id, &url).await;
@@ -106,7 +106,7 @@ impl Dispatcher {
             }
         }
         for push in self.store.claim_pushes(now, hold(self.config.push_timeout), 200).await? {
-            if let Some(guard) = self.start(format!("p:{}", push.task_id)) {
+            if let Some(guard) = self.start(format!("p:{}", push.task_id), "push") {
                 let d = self.clone();
                 tokio::spawn(async move {
                     d.deliver(push).await;
@@ -114,13 +114,21 @@ impl Dispatcher {
                 });
             }
         }
+        // Everything this poll found due is in flight by now (or already sent):
+        // a poll counted after a moment, with nothing in flight, means nothing
+        // due at that moment is left to send.
+        metrics::counter!("videoagent_callback_polls_total").increment(1);
         Ok(())
     }
 
     /// Marks a job in flight, or `None` if it already is.
-    fn start(&self, key: String) -> Option<InFlight> {
+    fn start(&self, key: String, kind: &'static str) -> Option<InFlight> {
         let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        set.insert(key.clone()).then(|| InFlight { set: self.in_flight.clone(), key })
+        set.insert(key.clone()).then(|| {
+            let gauge = metrics::gauge!("videoagent_callback_in_flight", "kind" => kind);
+            gauge.increment(1.0);
+            InFlight { set: self.in_flight.clone(), key, gauge }
+        })
     }
 
     fn host_slot(&self, url: &url::Url) -> Arc<Semaphore> {
@@ -275,14 +283,18 @@ fn error_reason(e: &FetchError) -> &'static str {
     }
 }
 
+/// A challenge or push being sent: in the in-flight set and counted in
+/// `videoagent_callback_in_flight{kind}` until dropped.
 struct InFlight {
     set: Arc<Mutex<HashSet<String>>>,
     key: String,
+    gauge: metrics::Gauge,
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
+        self.gauge.decrement(1.0);
     }
 }
 

@@ -232,8 +232,10 @@ impl Worker {
         let (flags2, out2, delay, audio) =
             (flags.clone(), out.clone(), self.config.debug_frame_delay, self.config.audio);
         let started = Instant::now();
+        let frames_done = metrics::counter!("videoagent_render_frames_total");
         let result = tokio::task::spawn_blocking(move || {
             let progress = |_done: u32, _total: u32| {
+                frames_done.increment(1);
                 if !delay.is_zero() {
                     std::thread::sleep(delay);
                 }
