@@ -1,15 +1,12 @@
 //! Health, readiness, metrics and the OpenAPI document.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
 async fn health_metrics_and_openapi() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_in(&dir.path().join("data"), &[], &[]);
+    let app = TestApp::spawn();
     let get = |p: &str| app.client.get(app.url(p)).send();
 
     let r = get("/healthz").await.unwrap();
@@ -17,9 +14,9 @@ async fn health_metrics_and_openapi() {
     assert!(r.headers().contains_key("trace-id"));
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
 
-    let created = app.create(&json!({"template_id": HELPLESS, "text_inputs": [{"value": "metrics"}]})).await;
-    let task = created["task_id"].as_str().unwrap();
-    app.wait_for(task, "Success", Duration::from_secs(120)).await;
+    let task = app.create(&text_task("metrics")).await.id();
+    let done = app.wait_until_terminal(&task, Duration::from_secs(120)).await;
+    assert_eq!(done.status, Some(Status::Success), "{}", done.json);
     app.query("123").await;
 
     let m = get("/metrics").await.unwrap().text().await.unwrap();

@@ -1,8 +1,6 @@
 //! Every fixture image through the real API, as a data URL and as a URL.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use serde_json::json;
 use std::time::Duration;
 
@@ -40,10 +38,9 @@ fn body(value: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn fixtures_as_data_urls_are_checked_at_create() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_in(&dir.path().join("data"), &[], &[]);
+    let app = TestApp::spawn();
     for (file, expected) in EXPECTED {
-        let v = app.create(&body(&data_url(file))).await;
+        let v = app.create(&body(&data_url(file))).await.json;
         match expected {
             None => assert_eq!(v["base_resp"]["status_code"], 0, "{file}: {v}"),
             Some(msg) => {
@@ -61,30 +58,33 @@ async fn fixtures_as_data_urls_are_checked_at_create() {
 
 #[tokio::test]
 async fn fixtures_as_urls_fail_the_task_with_the_same_message() {
-    let files = serve_fixtures();
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_in(&dir.path().join("data"), &["--allow-private-media-hosts", "--workers", "2"], &[]);
+    let files = Receiver::files(vec![fixtures_dir()]);
+    let app = TestApp::builder().args(&["--allow-private-media-hosts", "--workers", "2"]).spawn();
     let mut tasks = Vec::new();
     for (file, expected) in EXPECTED {
-        let v = app.create(&body(&format!("{}/{file}", files.base))).await;
-        assert_eq!(v["base_resp"]["status_code"], 0, "URL inputs are accepted at create: {file}");
-        tasks.push((file, expected, v["task_id"].as_str().unwrap().to_string()));
+        let v = app.create(&body(&files.url(&format!("/{file}")))).await;
+        assert_eq!(v.base_resp.status_code, 0, "URL inputs are accepted at create: {file}");
+        tasks.push((file, expected, v.id()));
     }
-    let readme = app.create(&body(&format!("{}/README.md", files.base))).await;
+    let readme = app.create(&body(&files.url("/README.md"))).await.id();
     for (file, expected, task) in &tasks {
         // Passing `Preparing` means the image was accepted.
-        let q = app.wait_for(task, "Processing", Duration::from_secs(120)).await;
+        let q = app.wait_for_status(task, Status::Processing, Duration::from_secs(120)).await;
         match expected {
-            None => assert_ne!(q["status"], "Fail", "{file}: {q}"),
+            None => assert_ne!(q.status, Some(Status::Fail), "{file}: {}", q.json),
             Some(msg) => {
-                assert_eq!(q["status"], "Fail", "{file}");
-                assert_eq!(q["base_resp"]["status_code"], 2013);
-                assert_eq!(q["base_resp"]["status_msg"], format!("invalid params, media_inputs[0]: {msg}"), "{file}");
+                assert_eq!(q.status, Some(Status::Fail), "{file}");
+                assert_eq!(q.base_resp.status_code, 2013);
+                assert_eq!(q.base_resp.status_msg, format!("invalid params, media_inputs[0]: {msg}"), "{file}");
             }
         }
     }
-    let q = app.wait_for(readme["task_id"].as_str().unwrap(), "Fail", Duration::from_secs(60)).await;
-    assert_eq!(q["base_resp"]["status_msg"], "invalid params, media_inputs[0]: unsupported image format unknown");
+    let q = app.wait_until_terminal(&readme, Duration::from_secs(60)).await;
+    assert_eq!(q.base_resp.status_msg, "invalid params, media_inputs[0]: unsupported image format unknown");
+    // Each image was downloaded once.
+    for (file, _) in EXPECTED {
+        assert_eq!(files.hits(&format!("/{file}")), 1, "{file}");
+    }
 }
 
 /// Over 20 MiB: refused at create as a data URL, and by the capped download as a URL.
@@ -106,19 +106,20 @@ async fn oversize_images_are_refused() {
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() >= 20 * 1024 * 1024);
 
-    let files = serve_files(Some(big_dir));
-    let app = spawn_app_in(&dir.path().join("data"), &["--allow-private-media-hosts"], &[]);
+    let files = Receiver::files(vec![big_dir]);
+    let app = TestApp::builder().args(&["--allow-private-media-hosts"]).spawn();
     use base64::Engine;
     let data = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
     let v = app.create(&body(&data)).await;
     assert_eq!(
-        v["base_resp"]["status_msg"],
+        v.base_resp.status_msg,
         format!("invalid params, media_inputs[0]: image is {} bytes, must be under 20 MB", bytes.len())
     );
-    let v = app.create(&body(&format!("{}/oversize.png", files.base))).await;
-    let q = app.wait_for(v["task_id"].as_str().unwrap(), "Fail", Duration::from_secs(60)).await;
+    let task = app.create(&body(&files.url("/oversize.png"))).await.id();
+    let q = app.wait_until_terminal(&task, Duration::from_secs(60)).await;
+    assert_eq!(q.status, Some(Status::Fail));
     assert_eq!(
-        q["base_resp"]["status_msg"],
+        q.base_resp.status_msg,
         "invalid params, media_inputs[0]: image is 20971520 bytes or more, must be under 20 MB"
     );
 }
@@ -127,16 +128,15 @@ async fn oversize_images_are_refused() {
 /// not download it again.
 #[tokio::test]
 async fn downloaded_inputs_survive_a_crash_without_refetching() {
-    let files = serve_fixtures();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let mut app = spawn_app_in(&data, &["--allow-private-media-hosts"], &[("VIDEOAGENT_DEBUG_FRAME_DELAY", "60ms")]);
-    let v = app.create(&body(&format!("{}/photo_rocket.webp", files.base))).await;
-    let task = v["task_id"].as_str().unwrap().to_string();
-    app.wait_for(&task, "Processing", Duration::from_secs(30)).await;
+    let files = Receiver::files(vec![fixtures_dir()]);
+    let mut app =
+        TestApp::builder().args(&["--allow-private-media-hosts"]).env("VIDEOAGENT_DEBUG_FRAME_DELAY", "60ms").spawn();
+    let task = app.create(&body(&files.url("/photo_rocket.webp"))).await.id();
+    let q = app.wait_for_status(&task, Status::Processing, Duration::from_secs(30)).await;
+    assert_eq!(q.status, Some(Status::Processing));
     app.kill9();
-    let app = spawn_app_in(&data, &["--allow-private-media-hosts"], &[]);
-    let done = app.wait_for(&task, "Success", Duration::from_secs(120)).await;
-    assert_eq!(done["status"], "Success");
-    assert_eq!(files.hits("photo_rocket.webp"), 1, "fetched once");
+    let app = app.restart(TestApp::builder().args(&["--allow-private-media-hosts"]));
+    let done = app.wait_until_terminal(&task, Duration::from_secs(120)).await;
+    assert_eq!(done.status, Some(Status::Success));
+    assert_eq!(files.hits("/photo_rocket.webp"), 1, "fetched once");
 }
