@@ -1,9 +1,7 @@
 //! Each reference template rendered by the real binary (`videoagent render`),
 //! its MP4 parsed and every frame decoded.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::process::Command;
 
 struct Case {
