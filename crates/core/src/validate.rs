@@ -40,16 +40,16 @@ pub fn validate_create<'a>(body: &[u8], catalogue: &'a Catalogue) -> Result<Crea
         Some(Value::String(s)) => s.trim(),
         Some(_) => return Err(ApiError::invalid("template_id must be a string")),
     };
-    let template = catalogue
-        .get(template_id)
-        .ok_or_else(|| ApiError::invalid(format!("unknown template_id {}", clip(template_id, 40))))?;
+    let template = find_template(catalogue, template_id)?;
 
+    // The same rules, in the same order, as `check_inputs` (which `videoagent
+    // render` uses); the array checks sit between them so the first problem
+    // of a body is reported as it always was.
     let text_items = items(obj.get("text_inputs"), "text_inputs")?;
-    check_count("text_inputs", text_items.len(), template.text_min(), template.text_max())?;
-    let texts = text_items.iter().enumerate().map(|(i, item)| text_value(item, i)).collect::<Result<Vec<_>, _>>()?;
+    let texts = check_texts(template, text_items.len(), |i| item_value(&text_items[i], "text_inputs", i))?;
 
     let media_items = items(obj.get("media_inputs"), "media_inputs")?;
-    check_count("media_inputs", media_items.len(), template.media_min, template.media_max)?;
+    check_media_count(template, media_items.len())?;
     let media = media_items.iter().enumerate().map(|(i, item)| media_value(item, i)).collect::<Result<Vec<_>, _>>()?;
 
     let callback_url = match obj.get("callback_url") {
@@ -61,6 +61,44 @@ pub fn validate_create<'a>(body: &[u8], catalogue: &'a Catalogue) -> Result<Crea
     };
 
     Ok(CreateRequest { template, texts, media, callback_url })
+}
+
+/// The catalogue's template `id` (already trimmed), or
+/// `2013 invalid params, unknown template_id <id>`.
+pub fn find_template<'a>(catalogue: &'a Catalogue, id: &str) -> Result<&'a Template, ApiError> {
+    catalogue.get(id).ok_or_else(|| ApiError::invalid(format!("unknown template_id {}", clip(id, 40))))
+}
+
+/// The create-time rules on a template's inputs, however they are given (a
+/// create body, or `videoagent render`'s `--text` and `--image` flags): the
+/// number of texts, each text, then the number of images, so the first
+/// problem reported is the one the API reports. Returns the texts trimmed,
+/// as a task stores them.
+pub fn check_inputs<S: AsRef<str>>(template: &Template, texts: &[S], media: usize) -> Result<Vec<String>, ApiError> {
+    let texts = check_texts(template, texts.len(), |i| Ok(texts[i].as_ref()))?;
+    check_media_count(template, media)?;
+    Ok(texts)
+}
+
+/// `2013 invalid params, media_inputs[i]: <detail>`: an image refused by its
+/// value, its host or its bytes (`videoagent_media`'s messages are the detail).
+pub fn media_error(i: usize, detail: impl std::fmt::Display) -> ApiError {
+    ApiError::invalid(format!("media_inputs[{i}]: {detail}"))
+}
+
+/// The number of texts, then each text (`text_at(i)` is the `i`th value, or
+/// why there is none), in order.
+fn check_texts<'v>(
+    template: &Template,
+    count: usize,
+    mut text_at: impl FnMut(usize) -> Result<&'v str, ApiError>,
+) -> Result<Vec<String>, ApiError> {
+    check_count("text_inputs", count, template.text_min(), template.text_max())?;
+    (0..count).map(|i| text_at(i).and_then(|text| text_value(text, i))).collect()
+}
+
+fn check_media_count(template: &Template, count: usize) -> Result<(), ApiError> {
+    check_count("media_inputs", count, template.media_min, template.media_max)
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -101,8 +139,8 @@ fn item_value<'v>(item: &'v Value, field: &str, i: usize) -> Result<&'v str, Api
     }
 }
 
-fn text_value(item: &Value, i: usize) -> Result<String, ApiError> {
-    let text = item_value(item, "text_inputs", i)?.trim();
+fn text_value(text: &str, i: usize) -> Result<String, ApiError> {
+    let text = text.trim();
     if text.is_empty() {
         return Err(ApiError::invalid(format!("text_inputs[{i}].value is empty")));
     }
@@ -135,13 +173,13 @@ fn media_value(item: &Value, i: usize) -> Result<MediaValue, ApiError> {
         return Err(ApiError::invalid(format!("media_inputs[{i}].value is empty")));
     }
     if raw.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:")) {
-        return parse_data_url(raw).map_err(|why| ApiError::invalid(format!("media_inputs[{i}]: {why}")));
+        return parse_data_url(raw).map_err(|why| media_error(i, why));
     }
     let url = http_url(raw).ok_or_else(|| {
         ApiError::invalid(format!("media_inputs[{i}].value must be an http(s) URL or a data:image/...;base64 URL"))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(ApiError::invalid(format!("media_inputs[{i}]: URLs with credentials are not allowed")));
+        return Err(media_error(i, "URLs with credentials are not allowed"));
     }
     Ok(MediaValue::Url(url))
 }
@@ -282,6 +320,47 @@ mod tests {
             r#"{"template_id":"394875727173492739","text_inputs":[{"value":"a"},{"value":"b"},{"value":"c"}]}"#
         )
         .is_err());
+    }
+
+    /// `check_inputs` (the CLI's check) and a create body with the same
+    /// inputs fail with the same error, and agree on the trimmed texts.
+    #[test]
+    fn check_inputs_matches_create() {
+        let cat = Catalogue::official();
+        let url = r#"{"value":"https://a.b/c.jpg"}"#;
+        let cases: &[(&str, &[&str], usize)] = &[
+            ("393881433990066176", &[], 0),
+            ("393881433990066176", &["extra"], 1),
+            ("393881433990066176", &[], 2),
+            (RUN, &[], 1),
+            (RUN, &["  "], 1),
+            (RUN, &["ab\u{200b}\u{200b}"], 1),
+            (RUN, &["a", "b"], 0),
+            ("394875727173492739", &["a", "b", "c"], 0),
+            (RUN, &[" 狮子 "], 1),
+            ("394875727173492739", &["OCEAN", "waves"], 0),
+        ];
+        for &(id, texts, media) in cases {
+            let texts_json: Vec<String> = texts.iter().map(|t| serde_json::json!({ "value": t }).to_string()).collect();
+            let media_json = vec![url; media].join(",");
+            let body = format!(
+                r#"{{"template_id":"{id}","text_inputs":[{}],"media_inputs":[{media_json}]}}"#,
+                texts_json.join(",")
+            );
+            let template = find_template(&cat, id).unwrap();
+            let direct = check_inputs(template, texts, media);
+            match check(&body) {
+                Ok(req) => assert_eq!(direct.as_deref(), Ok(&req.texts[..]), "{id} {texts:?} {media}"),
+                Err(e) => assert_eq!(direct, Err(e), "{id} {texts:?} {media}"),
+            }
+        }
+        let long = "字".repeat(501);
+        assert_eq!(
+            check_inputs(find_template(&cat, RUN).unwrap(), &[long], 1).unwrap_err().message,
+            "invalid params, text_inputs[0].value is too long (501 characters, max 500)"
+        );
+        assert_eq!(find_template(&cat, "123").unwrap_err().message, "invalid params, unknown template_id 123");
+        assert_eq!(media_error(2, "short side 10 px").message, "invalid params, media_inputs[2]: short side 10 px");
     }
 
     #[test]
