@@ -3,6 +3,7 @@
 //! stores; it never renders.
 
 mod auth;
+pub mod error;
 mod openapi;
 mod reply;
 mod routes;

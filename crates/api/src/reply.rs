@@ -1,4 +1,6 @@
-//! Every API answer is HTTP 200 with a `base_resp`; this is where they are made.
+//! Every API answer is HTTP 200 with a `base_resp`; this is where they are
+//! made. Failures reach here as [`crate::error::Error`], which says which code
+//! an internal error gets.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -51,13 +53,6 @@ fn error_with_status(status: StatusCode, e: &ApiError) -> Response {
     json(status, e.code.code(), ErrorBody { base_resp: e.into() })
 }
 
-/// An unexpected failure while handling a request: logged in full, answered
-/// with a bare code so internals never leak.
-pub fn internal(code: ErrorCode, detail: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %detail, code = code.code(), "request failed");
-    error(&ApiError::new(code))
-}
-
 /// A handler bug (panic) becomes `1024 internal error`, logged with the request's trace id.
 pub fn panic_to_internal_error(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let detail = panic
@@ -65,7 +60,7 @@ pub fn panic_to_internal_error(panic: Box<dyn std::any::Any + Send + 'static>) -
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
-    internal(ErrorCode::Internal, format!("handler panicked: {detail}"))
+    crate::error::Error::internal(ErrorCode::Internal, format!("handler panicked: {detail}")).into_response()
 }
 
 pub async fn unknown_endpoint_404() -> Response {
@@ -87,7 +82,7 @@ mod tests {
 
     #[tokio::test]
     async fn internal_errors_never_leak_details() {
-        let resp = internal(ErrorCode::Internal, "secret path /etc/x failed");
+        let resp = crate::error::Error::internal(ErrorCode::Internal, "secret path /etc/x failed").into_response();
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(
             body(resp).await,

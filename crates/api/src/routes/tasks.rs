@@ -1,6 +1,7 @@
 //! MiniMax's two operations: create a task, query a task.
 
-use crate::auth::authenticate;
+use crate::auth::Caller;
+use crate::error::Error;
 use crate::reply::{self, BaseResp};
 use crate::state::AppState;
 use axum::body::Body;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use videoagent_blob::inputs_prefix;
 use videoagent_core::ids::is_valid_task_id;
-use videoagent_core::validate::{validate_create, MediaValue};
+use videoagent_core::validate::{media_error, validate_create, MediaValue};
 use videoagent_core::{now_ms, ApiError, ErrorCode, MediaRef, TaskInputs, TaskStatus};
 use videoagent_fetch::check_url_at_create;
 use videoagent_store::NewTask;
@@ -95,66 +96,63 @@ fn is_json(headers: &HeaderMap) -> bool {
     responses((status = 200, description = "Task created (status_code 0) or rejected (non-zero status_code)", body = VideoTemplateGenerationResp)),
     security(("bearerAuth" = []))
 )]
-pub async fn create_task(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let caller = match authenticate(&state, &headers).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+pub async fn create_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Error> {
     if !is_json(&headers) {
-        return reply::error(&ApiError::invalid("Content-Type must be application/json"));
+        return Err(ApiError::invalid("Content-Type must be application/json").into());
     }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
-        Ok(b) => b,
-        Err(e) => {
-            let msg = if is_length_limit(&e) { "request body too large" } else { "could not read request body" };
-            return reply::error(&ApiError::invalid(msg));
-        }
-    };
+    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes).await.map_err(|e| {
+        ApiError::invalid(if is_length_limit(&e) { "request body too large" } else { "could not read request body" })
+    })?;
     // On a blocking thread: a few KB of Base64 can hold a many-megapixel image,
     // and decoding (or waiting for a large-decode slot) must never stall the runtime.
     let st = state.clone();
-    let prepared = match tokio::task::spawn_blocking(move || prepare(&st, &bytes)).await {
-        Ok(r) => r,
-        Err(e) => return reply::internal(ErrorCode::Internal, e),
-    };
-    let (template_id, texts, media, callback_url) = match prepared {
-        Ok(p) => p,
-        Err(e) => return reply::error(&e),
-    };
+    let (template_id, texts, media, callback_url) = tokio::task::spawn_blocking(move || prepare(&st, &bytes)).await??;
 
     let id = state.ids.next_id();
-    let mut refs = Vec::with_capacity(media.len());
-    for (i, m) in media.into_iter().enumerate() {
-        match m {
-            Prepared::Url(u) => refs.push(MediaRef::Url(u)),
-            Prepared::Bytes(b) => {
-                // Input bytes are durable before the task row that points at them.
-                let key = format!("{}/{i}", inputs_prefix(&id));
-                if let Err(e) = state.blobs.put_bytes(&key, &b).await {
-                    let _ = state.blobs.delete_prefix(&inputs_prefix(&id)).await;
-                    return reply::internal(ErrorCode::ServiceUnavailable, e);
-                }
-                refs.push(MediaRef::Blob(key));
-            }
-        }
-    }
-    let now = now_ms();
     let task = NewTask {
         id: id.clone(),
         account_id: caller.account_id,
         template_id,
-        inputs: TaskInputs { texts, media: refs },
+        inputs: TaskInputs { texts, media: Vec::with_capacity(media.len()) },
         callback_url,
-        created_at: now,
+        created_at: now_ms(),
     };
-    if let Err(e) = state.store.insert_task(&task).await {
+    if let Err(e) = store_task(&state, task, media).await {
+        // Nothing of a task that was not created is kept.
         let _ = state.blobs.delete_prefix(&inputs_prefix(&id)).await;
-        return reply::internal(ErrorCode::SystemError, e);
+        return Err(e);
     }
-    tracing::info!(task_id = %id, template_id = %task.template_id, "task created");
     metrics::counter!("videoagent_tasks_created_total").increment(1);
     state.wake.notify_waiters();
-    reply::json(StatusCode::OK, 0, VideoTemplateGenerationResp { task_id: Some(id), base_resp: BaseResp::success() })
+    Ok(reply::json(
+        StatusCode::OK,
+        0,
+        VideoTemplateGenerationResp { task_id: Some(id), base_resp: BaseResp::success() },
+    ))
+}
+
+/// Stores the input bytes, then the task row that points at them (input
+/// bytes are durable before the row).
+async fn store_task(state: &AppState, mut task: NewTask, media: Vec<Prepared>) -> Result<(), Error> {
+    for (i, m) in media.into_iter().enumerate() {
+        let media_ref = match m {
+            Prepared::Url(u) => MediaRef::Url(u),
+            Prepared::Bytes(b) => {
+                let key = format!("{}/{i}", inputs_prefix(&task.id));
+                state.blobs.put_bytes(&key, &b).await?;
+                MediaRef::Blob(key)
+            }
+        };
+        task.inputs.media.push(media_ref);
+    }
+    state.store.insert_task(&task).await?;
+    tracing::info!(task_id = %task.id, template_id = %task.template_id, "task created");
+    Ok(())
 }
 
 fn is_length_limit(e: &axum::Error) -> bool {
@@ -183,13 +181,11 @@ fn prepare(state: &AppState, body: &[u8]) -> Result<PreparedTask, ApiError> {
     for (i, m) in req.media.into_iter().enumerate() {
         match m {
             MediaValue::Url(u) => {
-                check_url_at_create(&u, allow_private)
-                    .map_err(|e| ApiError::invalid(format!("media_inputs[{i}]: {e}")))?;
+                check_url_at_create(&u, allow_private).map_err(|e| media_error(i, e))?;
                 media.push(Prepared::Url(u.to_string()));
             }
             MediaValue::Data { bytes, .. } => {
-                videoagent_media::decode(&bytes, &state.config.image_rules)
-                    .map_err(|e| ApiError::invalid(format!("media_inputs[{i}]: {e}")))?;
+                videoagent_media::decode(&bytes, &state.config.image_rules).map_err(|e| media_error(i, e))?;
                 media.push(Prepared::Bytes(bytes));
             }
         }
@@ -213,28 +209,21 @@ pub struct TaskQuery {
 )]
 pub async fn query_task(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     query: Result<Query<TaskQuery>, QueryRejection>,
-) -> Response {
-    let caller = match authenticate(&state, &headers).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+) -> Result<Response, Error> {
     let task_id = query.ok().and_then(|Query(q)| q.task_id).unwrap_or_default();
     let task_id = task_id.trim();
     if task_id.is_empty() {
-        return reply::error(&ApiError::invalid("task_id is required"));
+        return Err(ApiError::invalid("task_id is required").into());
     }
     if !is_valid_task_id(task_id) {
-        return reply::error(&ApiError::task_not_found());
+        return Err(ApiError::task_not_found().into());
     }
     let now = now_ms();
     let created_after = now - state.config.retention.as_millis() as i64;
-    let task = match state.store.get_task(caller.account_id, task_id, created_after).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return reply::error(&ApiError::task_not_found()),
-        Err(e) => return reply::internal(ErrorCode::SystemError, e),
-    };
+    let task =
+        state.store.get_task(caller.account_id, task_id, created_after).await?.ok_or_else(ApiError::task_not_found)?;
     let (video_url, base_resp) = match task.status {
         TaskStatus::Success => {
             let expires = now / 1000 + state.config.video_url_ttl.as_secs() as i64;
@@ -248,7 +237,7 @@ pub async fn query_task(
         _ => (None, BaseResp::success()),
     };
     let code = base_resp.status_code;
-    reply::json(
+    Ok(reply::json(
         StatusCode::OK,
         code,
         QueryVideoTemplateGenerationTaskResp {
@@ -257,5 +246,5 @@ pub async fn query_task(
             video_url,
             base_resp,
         },
-    )
+    ))
 }
