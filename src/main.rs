@@ -9,7 +9,7 @@ use config::StorageArgs;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use videoagent_core::keys::{generate_key, hash_key, key_hint, key_id};
-use videoagent_core::{now_ms, Catalogue};
+use videoagent_core::{now_ms, validate, ApiError, Catalogue};
 use videoagent_render::{AudioCodec, RenderControl, RenderJob, Renderer, TemplateRenderer, TemplateSpec};
 use videoagent_store::{KeyStore, NewKey};
 
@@ -42,8 +42,17 @@ enum Command {
         schema: bool,
     },
     /// Render a video offline, without a server.
+    ///
+    /// The inputs are checked as the API checks a create request (the number
+    /// of images and texts, each text, each image with the API's image rules)
+    /// before anything is rendered; inputs the API would refuse are refused
+    /// with its code and message, e.g. `2013 invalid params, media_inputs:
+    /// template needs 1 item, got 0`.
     Render {
-        /// Template ID, or a template file (`*.json`).
+        /// Template ID, or a template file (`*.json`). A file whose `id` is an
+        /// official template ID takes that template's inputs (as it does when
+        /// served with --templates-dir); a file with an ID of its own takes any
+        /// number of texts and images (each image is still checked).
         #[arg(long)]
         template: String,
         /// Input image: a file or an http(s) URL (repeat for several slots).
@@ -126,7 +135,13 @@ fn main() -> Result<()> {
                 (None, true) => RenderMode::Stages { y4m },
                 (None, false) => RenderMode::Video,
             };
-            render(&template, &image, text, &output, mode, audio, usize::from(lanes))
+            let rendered = render(&template, &image, text, &output, mode, audio, usize::from(lanes));
+            if let Some(refused) = rendered.as_ref().err().and_then(|e| e.downcast_ref::<Refused>()) {
+                // Inputs the API would refuse are the user's to fix: its answer, no backtrace.
+                eprintln!("error: {refused}");
+                std::process::exit(1);
+            }
+            rendered
         }
     }
 }
@@ -214,6 +229,31 @@ async fn keys(storage: StorageArgs, command: KeysCommand) -> Result<()> {
     Ok(())
 }
 
+/// Inputs of `videoagent render` that the API would refuse: its code and
+/// message (`2013 invalid params, ...`), and a note on what they refer to.
+#[derive(Debug)]
+struct Refused {
+    error: ApiError,
+    note: Option<String>,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.note {
+            Some(note) => write!(f, "{} ({note})", self.error),
+            None => self.error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl From<ApiError> for Refused {
+    fn from(error: ApiError) -> Self {
+        Refused { error, note: None }
+    }
+}
+
 /// What `videoagent render` makes.
 enum RenderMode {
     Video,
@@ -230,26 +270,34 @@ fn render(
     audio: AudioCodec,
     lanes: usize,
 ) -> Result<()> {
+    let catalogue = Catalogue::official();
     let mut renderer = TemplateRenderer::builtin();
-    let (template_id, template_name, texts) = if template.ends_with(".json") {
+    // The template, and the catalogue entry whose inputs it takes (none for a
+    // template file with an ID of its own, which no server would accept).
+    let (template_id, template_name, entry) = if template.ends_with(".json") {
         let spec = TemplateSpec::load(std::path::Path::new(template))?;
-        let id = spec.id.clone();
-        let name = spec.name.clone();
+        let (id, name) = (spec.id.clone(), spec.name.clone());
         renderer = renderer.with_spec(spec);
-        (id, name, texts)
+        let entry = catalogue.get(&id);
+        (id, name, entry)
     } else {
-        let catalogue = Catalogue::official();
-        let t = catalogue
-            .get(template)
-            .with_context(|| format!("unknown template {template} (see `videoagent templates`)"))?;
-        (t.id.clone(), t.name_en.clone(), t.slot_values(&texts))
+        let t = validate::find_template(&catalogue, template.trim())
+            .map_err(|error| Refused { error, note: Some("see `videoagent templates`".into()) })?;
+        (t.id.clone(), t.name_en.clone(), Some(t))
+    };
+    // The API's checks, in its order: counts and texts, then each image.
+    let texts = match entry {
+        Some(t) => t.slot_values(&validate::check_inputs(t, &texts, images.len()).map_err(Refused::from)?),
+        None => texts,
     };
     let rules = videoagent_media::ImageRules::default();
     let images = images
         .iter()
-        .map(|src| {
+        .enumerate()
+        .map(|(i, src)| {
             let bytes = read_image_source(src)?;
-            videoagent_media::decode(&bytes, &rules).with_context(|| src.clone())
+            let refused = |e| Refused { error: validate::media_error(i, e), note: Some(src.clone()) };
+            Ok(videoagent_media::decode(&bytes, &rules).map_err(refused)?)
         })
         .collect::<Result<Vec<_>>>()?;
     let job = RenderJob { template_id, template_name, texts, images };
