@@ -3,7 +3,13 @@
 //! embedded backend; a PostgreSQL backend will sit beside it with the same traits.
 //!
 //! Times are Unix milliseconds (`videoagent_core::now_ms`).
+//!
+//! `conformance` (in tests, or with the `conformance` feature) holds the cases every
+//! backend must pass, written against these traits; a backend runs them all
+//! with `conformance_suite!`.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod sqlite;
 
 pub use sqlite::SqliteStore;

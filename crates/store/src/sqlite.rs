@@ -585,186 +585,61 @@ mod tests {
     use super::*;
     use videoagent_core::MediaRef;
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
+    // Every trait-level case, against a fresh database file each.
+    crate::conformance_suite!(conformance, || async {
         let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
-        (dir, s)
-    }
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
+        (store, dir)
+    });
 
-    fn task(id: &str, account: i64, now: i64) -> NewTask {
+    fn task(id: &str, now: i64) -> NewTask {
         NewTask {
             id: id.into(),
-            account_id: account,
+            account_id: 1,
             template_id: "393769180141805569".into(),
             inputs: TaskInputs { texts: vec!["狮子".into()], media: vec![MediaRef::Url("https://x.y/z".into())] },
-            callback_url: None,
+            callback_url: Some("https://cb.example/hook".into()),
             created_at: now,
         }
     }
 
-    #[tokio::test]
-    async fn task_round_trip_and_account_isolation() {
-        let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 1000)).await.unwrap();
-        let got = s.get_task(1, "100000000000000001", 0).await.unwrap().unwrap();
-        assert_eq!(got.status, TaskStatus::Preparing);
-        assert_eq!(got.inputs.texts, vec!["狮子"]);
-        assert!(s.get_task(2, "100000000000000001", 0).await.unwrap().is_none());
-        assert!(s.get_task(1, "100000000000000001", 1000).await.unwrap().is_none(), "expired is hidden");
+    async fn user_version(s: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA user_version").fetch_one(&s.pool).await.unwrap()
     }
 
     #[tokio::test]
-    async fn lease_rules() {
-        let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
-        let t = s.claim("w1", 1000, 10).await.unwrap().unwrap();
-        assert_eq!(t.attempts, 1);
-        assert!(s.claim("w2", 1000, 20).await.unwrap().is_none(), "held task is not claimable");
-        assert!(s.heartbeat(&t.id, "w1", 1000, 500).await.unwrap());
-        assert!(!s.heartbeat(&t.id, "w2", 1000, 500).await.unwrap(), "only the holder heartbeats");
-        // The lease (now until 1500) expires; w2 takes over and w1 can no longer finish.
-        let t2 = s.claim("w2", 1000, 1600).await.unwrap().unwrap();
-        assert_eq!(t2.attempts, 2);
-        assert!(!s.start_processing(&t.id, "w1", &t.inputs, 1600).await.unwrap());
-        assert!(s.start_processing(&t.id, "w2", &t.inputs, 1600).await.unwrap());
-        let ok = Outcome::Success { video_key: "videos/x.mp4".into() };
-        assert!(!s.complete(&t.id, "w1", &ok, 1700).await.unwrap());
-        assert!(s.complete(&t.id, "w2", &ok, 1700).await.unwrap());
-        let done = s.get_task(1, &t.id, -1).await.unwrap().unwrap();
-        assert_eq!(done.status, TaskStatus::Success);
-        assert_eq!(done.video_key.as_deref(), Some("videos/x.mp4"));
-        // A finished task never changes again.
-        let fail = Outcome::Fail { code: 1000, message: "x".into() };
-        assert!(!s.complete(&t.id, "w2", &fail, 1800).await.unwrap());
-        assert!(s.claim("w3", 1000, 5000).await.unwrap().is_none());
+    async fn opens_in_wal_mode_with_foreign_keys_and_the_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&s.pool).await.unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&s.pool).await.unwrap();
+        assert_eq!(fk, 1, "retention relies on ON DELETE CASCADE");
+        assert_eq!(user_version(&s).await, MIGRATIONS.len() as i64);
     }
 
     #[tokio::test]
-    async fn release_and_reap_put_tasks_back() {
-        let (_d, s) = store().await;
-        s.insert_task(&task("100000000000000001", 1, 0)).await.unwrap();
-        let t = s.claim("w1", 60_000, 10).await.unwrap().unwrap();
-        s.release(&t.id, "w1").await.unwrap();
-        let again = s.claim("w2", 60_000, 20).await.unwrap().unwrap();
-        assert_eq!(again.attempts, 1, "a graceful release is not a lost attempt");
-        assert_eq!(s.reap_all().await.unwrap(), 1);
-        let third = s.claim("w3", 60_000, 30).await.unwrap().unwrap();
-        assert_eq!(third.attempts, 2, "a reaped lease counts as lost");
-        // Preparing -> Success is not a legal transition.
-        let ok = Outcome::Success { video_key: "k".into() };
-        assert!(!s.complete(&t.id, "w3", &ok, 40).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn retention_deletes_only_finished_tasks() {
-        let (_d, s) = store().await;
-        let a = task("100000000000000001", 1, 0);
-        let b = task("100000000000000002", 1, 0);
-        s.insert_task(&a).await.unwrap();
-        s.insert_task(&b).await.unwrap();
-        let t = s.claim("w", 10_000, 1).await.unwrap().unwrap();
-        assert!(s.complete(&t.id, "w", &Outcome::Fail { code: 2013, message: "m".into() }, 2).await.unwrap());
-        assert!(s.delete_expired(-1, 10).await.unwrap().is_empty(), "not old enough yet");
-        let gone = s.delete_expired(0, 10).await.unwrap();
-        assert_eq!(gone.len(), 1);
-        assert_eq!(gone[0].id, a.id);
-        let counts = s.count_by_status().await.unwrap();
-        assert!(counts.contains(&(TaskStatus::Preparing, 1)));
-        assert!(counts.contains(&(TaskStatus::Fail, 0)));
-    }
-
-    #[tokio::test]
-    async fn the_default_account_is_never_someone_elses() {
-        let (_d, s) = store().await;
-        let alice = s.create_account("alice", 0).await.unwrap();
-        let default = s.default_account(1).await.unwrap();
-        assert_ne!(alice, default);
-        assert_eq!(s.default_account(2).await.unwrap(), default);
-    }
-
-    #[tokio::test]
-    async fn keys_are_found_by_hash_and_revocable() {
-        let (_d, s) = store().await;
-        let acc = s.default_account(0).await.unwrap();
-        assert_eq!(s.default_account(0).await.unwrap(), acc, "idempotent");
-        let hash = [7u8; 32];
-        let k =
-            NewKey { id: "0707".into(), account_id: acc, name: "ci".into(), hash, hint: "sk…".into(), created_at: 1 };
-        assert!(s.insert_key(&k).await.unwrap());
-        assert!(!s.insert_key(&k).await.unwrap(), "insert-if-absent");
-        let found = s.find_active_key(&hash).await.unwrap().unwrap();
-        assert_eq!((found.account_id, found.account_name.as_str()), (acc, "default"));
-        assert_eq!(s.count_keys().await.unwrap(), 1);
-        assert!(s.revoke_key("0707", 5).await.unwrap());
-        assert!(s.find_active_key(&hash).await.unwrap().is_none());
-        assert_eq!(s.list_keys().await.unwrap()[0].revoked_at, Some(5));
-        let other = s.create_account("acme", 2).await.unwrap();
-        assert_ne!(other, acc);
-        assert!(s.account_exists(other).await.unwrap());
-        assert!(!s.account_exists(999).await.unwrap());
-        assert!(s.allocate_node(0).await.unwrap() != s.allocate_node(0).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn pushes_wait_for_verification_and_newer_states_replace_older() {
-        let (_d, s) = store().await;
-        let mut t = task("100000000000000001", 1, 0);
-        t.callback_url = Some("https://cb.example/hook".into());
+    async fn reopening_keeps_everything_and_migrates_nothing_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let s = SqliteStore::open(&path).await.unwrap();
+        let t = task("100000000000000001", 0);
         s.insert_task(&t).await.unwrap();
-        s.insert_task(&task("100000000000000002", 1, 0)).await.unwrap();
-        assert_eq!(
-            s.claim_verifications(0, 5, 10).await.unwrap(),
-            vec![(t.id.clone(), "https://cb.example/hook".into())]
-        );
-        assert!(s.claim_verifications(1, 5, 10).await.unwrap().is_empty(), "claimed until 5");
+        s.set_verification(&t.id, true, None, 1).await.unwrap();
+        let c = s.claim("w", 60_000, 2).await.unwrap().unwrap();
+        assert!(s.start_processing(&c.id, "w", &c.inputs, 3).await.unwrap());
+        let push = s.claim_pushes(10, 20, 10).await.unwrap().remove(0);
+        s.pool.close().await;
+        drop(s);
 
-        let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
-        assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
-        assert!(s.claim_pushes(10, 10, 10).await.unwrap().is_empty(), "held until the challenge passes");
-        s.set_verification(&t.id, true, None, 3).await.unwrap();
-        assert!(s.claim_verifications(100, 100, 10).await.unwrap().is_empty());
-        let due = s.claim_pushes(10, 40, 10).await.unwrap();
-        assert_eq!(due.len(), 1);
-        assert!(s.claim_pushes(20, 40, 10).await.unwrap().is_empty(), "in flight until 40");
-        assert_eq!(due[0].status, TaskStatus::Processing);
-
-        // A retry keeps the delivery id; a newer state replaces the push.
-        s.push_retry(&t.id, &due[0].delivery_id, 10, Some(100)).await.unwrap();
-        assert!(s.claim_pushes(50, 50, 10).await.unwrap().is_empty());
-        assert_eq!(s.claim_pushes(100, 100, 10).await.unwrap()[0].delivery_id, due[0].delivery_id);
-        assert!(s.complete(&t.id, "w", &Outcome::Success { video_key: "v".into() }, 60).await.unwrap());
-        let newer = s.claim_pushes(60, 60, 10).await.unwrap();
-        assert_eq!(newer[0].status, TaskStatus::Success);
-        assert_eq!(newer[0].attempts, 0);
-        assert_ne!(newer[0].delivery_id, due[0].delivery_id);
-        assert!(!s.push_delivered(&t.id, &due[0].delivery_id).await.unwrap(), "stale delivery id");
-        assert!(s.push_delivered(&t.id, &newer[0].delivery_id).await.unwrap());
-        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
-        // Tasks without a callback queue nothing.
-        let other = s.claim("w", 60_000, 70).await.unwrap().unwrap();
-        assert!(s.start_processing(&other.id, "w", &other.inputs, 71).await.unwrap());
-        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn failed_verification_drops_pushes_and_retries_run_out() {
-        let (_d, s) = store().await;
-        let mut t = task("100000000000000001", 1, 0);
-        t.callback_url = Some("https://cb.example/hook".into());
-        s.insert_task(&t).await.unwrap();
-        let c = s.claim("w", 60_000, 1).await.unwrap().unwrap();
-        assert!(s.start_processing(&c.id, "w", &c.inputs, 2).await.unwrap());
-        s.set_verification(&t.id, false, Some("wrong echo"), 3).await.unwrap();
-        assert!(s.claim_pushes(1000, 1000, 10).await.unwrap().is_empty());
-        // Another task: a push whose retries run out is dropped.
-        let mut u = task("100000000000000002", 1, 0);
-        u.callback_url = Some("https://cb.example/hook".into());
-        s.insert_task(&u).await.unwrap();
-        s.set_verification(&u.id, true, None, 3).await.unwrap();
-        let c = s.claim("w", 60_000, 4).await.unwrap().unwrap();
-        assert!(s.start_processing(&c.id, "w", &c.inputs, 5).await.unwrap());
-        let due = s.claim_pushes(10, 10, 10).await.unwrap();
-        s.push_retry(&u.id, &due[0].delivery_id, 10, None).await.unwrap();
-        assert!(s.claim_pushes(i64::MAX, i64::MAX, 10).await.unwrap().is_empty());
+        // A restart: the same file, opened by the URL form this time.
+        let url = format!("sqlite://{}", path.display());
+        let s = SqliteStore::open_url(&url).await.unwrap();
+        assert_eq!(user_version(&s).await, MIGRATIONS.len() as i64);
+        let got = s.get_task(1, &t.id, -1).await.unwrap().unwrap();
+        assert_eq!((got.status, got.attempts), (TaskStatus::Processing, 1));
+        assert_eq!(s.reap_all().await.unwrap(), 1, "the dead process's lease");
+        let again = s.claim_pushes(20, 30, 10).await.unwrap();
+        assert_eq!(again[0].delivery_id, push.delivery_id, "the delivery id survives a restart");
     }
 }
