@@ -4,6 +4,7 @@
 use image::RgbImage;
 use std::collections::HashMap;
 use videoagent_blob::{inputs_prefix, BlobStore};
+use videoagent_core::validate::media_error;
 use videoagent_core::{ApiError, MediaRef, TaskInputs};
 use videoagent_fetch::Fetcher;
 use videoagent_media::ImageRules;
@@ -24,7 +25,7 @@ pub async fn store_remote_inputs(
             out.media[i] = MediaRef::Blob(key.clone());
             continue;
         }
-        let invalid = |detail: String| PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {detail}")));
+        let invalid = |detail: String| PrepareError::Input(media_error(i, detail));
         let url = url::Url::parse(raw).map_err(|_| invalid("invalid URL".into()))?;
         let bytes = fetcher.get_bytes(&url).await.map_err(|e| invalid(e.to_string()))?;
         videoagent_media::check(&bytes, rules).map_err(|e| invalid(e.to_string()))?;
@@ -51,7 +52,7 @@ pub async fn load_images(
         let img = tokio::task::spawn_blocking(move || videoagent_media::decode(&bytes, &rules))
             .await
             .map_err(|e| PrepareError::Internal(e.to_string()))?
-            .map_err(|e| PrepareError::Input(ApiError::invalid(format!("media_inputs[{i}]: {e}"))))?;
+            .map_err(|e| PrepareError::Input(media_error(i, e)))?;
         images.push(img);
     }
     Ok(images)
