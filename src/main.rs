@@ -83,7 +83,7 @@ enum Command {
         /// Encoders side by side: 2, the fastest on two cores or more, or 1
         /// (one encoder; the other cores compose frames ahead for it). The
         /// video's bytes depend on it.
-        #[arg(long, default_value_t = videoagent_render::encode::LANES as u8, value_parser = clap::value_parser!(u8).range(1..=2))]
+        #[arg(long, default_value_t = videoagent_render::LANES as u8, value_parser = clap::value_parser!(u8).range(1..=2))]
         lanes: u8,
     },
 }
@@ -158,9 +158,9 @@ fn render_stages(
         .spec(&job.template_id)
         .with_context(|| format!("--stages needs a template with a spec file; {} has none", job.template_id))?;
     let (frames, format, compose) = videoagent_render::engine::compose_all(spec, job)?;
-    let encode = videoagent_render::encode::encode_frames(output, format, &frames, lanes)?;
+    let encode = videoagent_codec::encode_frames(output, format, &frames, lanes)?;
     if let Some(path) = y4m {
-        videoagent_render::encode::write_y4m(path, format, &frames)
+        videoagent_codec::yuv::write_y4m(path, format, &frames)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / f64::from(format.frames.max(1));

@@ -1,27 +1,29 @@
-//! Turning a task's inputs into an MP4: the [`Renderer`] interface, the
-//! built-in [`SimpleRenderer`], and the H.264/MP4 [`encode`] stage.
+//! The compositor: turning a task's inputs into frames and a soundtrack,
+//! handed to [`videoagent_codec`] for the MP4. The [`Renderer`] interface,
+//! the template [`engine`] (JSON templates → layers → frames), the built-in
+//! [`SimpleRenderer`], and what they draw with: [`raster`] (canvas, blends,
+//! photo blits, shapes), text, particles and the synthesized [`soundtrack`].
 //!
 //! Knows nothing of HTTP or databases. Renders are deterministic: the same
-//! inputs and the same binary give byte-identical files.
+//! inputs and the same binary give byte-identical files on any machine.
 
-pub mod audio;
-pub mod encode;
 pub mod engine;
-pub mod h264;
 mod raster;
-mod rgb2yuv;
-mod rowops;
+mod simd;
 mod simple;
+pub mod soundtrack;
 mod text;
-pub mod yuv;
 
-pub use audio::{AudioCodec, AudioCodecError};
 pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
+/// How one render runs: its cancel flag, progress hook, audio codec and
+/// lanes (the codec's [`EncodeControl`](videoagent_codec::EncodeControl)).
+pub use videoagent_codec::EncodeControl as RenderControl;
+pub use videoagent_codec::{AudioCodec, AudioCodecError, StageTimes, LANES};
 
 use image::RgbImage;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use videoagent_codec::CodecError;
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -35,20 +37,6 @@ pub struct RenderJob {
     pub images: Vec<RgbImage>,
 }
 
-/// How one render runs: the hooks it calls every frame and its output options.
-pub struct RenderControl<'a> {
-    /// Set to stop the render; it returns [`RenderError::Cancelled`] within one frame.
-    pub cancel: &'a AtomicBool,
-    /// Called with (frames done, total frames).
-    pub progress: &'a (dyn Fn(u32, u32) + Sync),
-    /// Codec of the soundtrack in the MP4.
-    pub audio: AudioCodec,
-    /// Encoders side by side, 1 or 2 ([`encode::LANES`] by default, the
-    /// fastest on two cores or more; 1 leaves the other cores to compose
-    /// ahead for it). Part of what makes the bytes, like the codec.
-    pub lanes: usize,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RenderSummary {
     pub width: u32,
@@ -56,7 +44,7 @@ pub struct RenderSummary {
     pub fps: u32,
     pub frames: u32,
     /// Where the time went (not part of the output; varies run to run).
-    pub times: encode::StageTimes,
+    pub times: StageTimes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +57,17 @@ pub enum RenderError {
     Encode(String),
     #[error("writing video: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<CodecError> for RenderError {
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::Cancelled => RenderError::Cancelled,
+            CodecError::Input(msg) => RenderError::Input(msg),
+            CodecError::Encode(msg) => RenderError::Encode(msg),
+            CodecError::Io(e) => RenderError::Io(e),
+        }
+    }
 }
 
 /// Something that can make the video of a task.

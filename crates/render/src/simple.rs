@@ -2,15 +2,16 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
-use crate::encode::{write_video, BandSink, VideoFormat};
 use crate::raster::{
     bands, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
     Canvas,
 };
+use crate::soundtrack::{soundtrack, Soundtrack};
 use crate::text::{render_text, TextMask};
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer};
 use image::RgbImage;
 use std::path::Path;
+use videoagent_codec::{write_video, BandSink, VideoFormat};
 
 pub const SIMPLE_FPS: u32 = 25;
 pub const SIMPLE_DURATION_SECS: u32 = 6;
@@ -49,9 +50,11 @@ impl Renderer for SimpleRenderer {
         let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
         let prepare = || {
             let scene = Scene::new(job, w, h);
-            Ok(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| scene.draw_banded(i, frames, frame, sink))
+            Ok::<_, RenderError>(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| {
+                scene.draw_banded(i, frames, frame, sink)
+            })
         };
-        let times = write_video(out, format, &crate::audio::Soundtrack::default(), prepare, ctl)?;
+        let times = write_video(out, format, || soundtrack(format.secs(), &Soundtrack::default()), prepare, ctl)?;
         Ok(RenderSummary { width: w, height: h, fps: SIMPLE_FPS, frames, times })
     }
 
@@ -244,12 +247,8 @@ mod tests {
     fn cancel_stops_the_render() {
         let dir = tempfile::tempdir().unwrap();
         let cancel = AtomicBool::new(true);
-        let ctl = RenderControl {
-            cancel: &cancel,
-            progress: &|_, _| {},
-            audio: Default::default(),
-            lanes: crate::encode::LANES,
-        };
+        let ctl =
+            RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default(), lanes: crate::LANES };
         let r = SimpleRenderer.render(&job(vec![], &["hi"]), &dir.path().join("o.mp4"), &ctl);
         assert!(matches!(r, Err(RenderError::Cancelled)));
     }
@@ -262,12 +261,8 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let done = std::sync::atomic::AtomicU32::new(0);
         let progress = |d: u32, _t: u32| done.store(d, Ordering::Relaxed);
-        let ctl = RenderControl {
-            cancel: &cancel,
-            progress: &progress,
-            audio: Default::default(),
-            lanes: crate::encode::LANES,
-        };
+        let ctl =
+            RenderControl { cancel: &cancel, progress: &progress, audio: Default::default(), lanes: crate::LANES };
         let a = dir.path().join("a.mp4");
         let b = dir.path().join("b.mp4");
         let s = SimpleRenderer.render(&job(vec![img.clone()], &["Lion"]), &a, &ctl).unwrap();

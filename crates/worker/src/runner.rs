@@ -240,12 +240,8 @@ impl Worker {
                     std::thread::sleep(delay);
                 }
             };
-            let ctl = RenderControl {
-                cancel: &flags2.cancel,
-                progress: &progress,
-                audio,
-                lanes: videoagent_render::encode::LANES,
-            };
+            let ctl =
+                RenderControl { cancel: &flags2.cancel, progress: &progress, audio, lanes: videoagent_render::LANES };
             renderer.render(&job, &out2, &ctl)
         })
         .await

@@ -5,10 +5,10 @@
 use super::rng::mix;
 use super::spec::GradeSpec;
 use crate::raster::{blend_toward, smoothstep, weighted_colour, Canvas};
-use crate::rgb2yuv::UNITY;
 use rayon::prelude::*;
+use videoagent_codec::GAIN_UNITY as UNITY;
 
-crate::raster::avx2_dispatch! {
+crate::simd::avx2_dispatch! {
 /// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
 /// per byte against a row of the colour pattern, so the loop vectorises.
 pub(super) fn tint(canvas: &mut Canvas<'_>, color: [u8; 3], k: f32) {
@@ -22,7 +22,7 @@ pub(super) fn tint(canvas: &mut Canvas<'_>, color: [u8; 3], k: f32) {
 }
 
 /// Darkened corners: a gain per pixel (stored as gain − 1, so 1..=256 fits
-/// a byte; see [`crate::rgb2yuv`]), and per row the span of pixels it
+/// a byte; see [`videoagent_codec::yuv`]), and per row the span of pixels it
 /// touches (the centre keeps gain 256 and is skipped).
 pub(super) struct Vignette {
     gain: Vec<u8>,

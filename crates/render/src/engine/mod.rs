@@ -8,13 +8,14 @@ mod photo;
 mod rng;
 mod scenes;
 pub mod spec;
+mod sprite;
 mod text_fx;
 mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
-use crate::encode::{write_video, Band, BandSink, VideoFormat};
 use crate::raster::{bands, clip_rows, colour_run, columns_within, draw_in_bands, for_rows, Canvas};
+use crate::soundtrack::soundtrack;
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
@@ -23,6 +24,7 @@ use spec::{Anim, Color, Layer, ShapeKind, ShapeSpec, Span};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
+use videoagent_codec::{write_video, Band, BandSink, VideoFormat, I420};
 
 /// Built-in template files, embedded so a plain build renders them.
 const BUILTIN: &[(&str, &str)] = &[
@@ -108,11 +110,12 @@ pub fn render_spec(
     let format = VideoFormat { width: spec.width, height: spec.height, fps: spec.fps, frames };
     let prepare = || {
         let scene = Scene::prepare(spec, job)?;
-        Ok(move |i: u32, frame: &mut [u8], sink: &mut BandSink<'_>| {
+        Ok::<_, RenderError>(move |i: u32, frame: &mut [u8], sink: &mut BandSink<'_>| {
             scene.draw_banded(i as f32 / spec.fps as f32, frame, sink)
         })
     };
-    let times = write_video(out, format, &spec.soundtrack, prepare, ctl)?;
+    let music = spec.soundtrack;
+    let times = write_video(out, format, move || soundtrack(format.secs(), &music), prepare, ctl)?;
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
 }
 
@@ -122,11 +125,11 @@ pub fn render_spec(
 pub fn compose_all(
     spec: &TemplateSpec,
     job: &RenderJob,
-) -> Result<(Vec<crate::yuv::I420>, VideoFormat, std::time::Duration), RenderError> {
+) -> Result<(Vec<I420>, VideoFormat, std::time::Duration), RenderError> {
     let scene = Scene::prepare(spec, job)?;
     let format = VideoFormat { width: spec.width, height: spec.height, fps: spec.fps, frames: spec.frames() };
     // Allocated (and paged in) before the clock starts: the real pipeline reuses a few buffers.
-    let mut frames = vec![crate::yuv::I420::new(spec.width, spec.height); format.frames as usize];
+    let mut frames = vec![I420::new(spec.width, spec.height); format.frames as usize];
     let started = std::time::Instant::now();
     // Frames side by side, as the lanes of a render compose them.
     let rgb = || vec![0u8; (spec.width * spec.height * 3) as usize];
@@ -472,31 +475,6 @@ impl Scene {
     }
 }
 
-/// The photo's rectangle at zoom 1: contained in `area` (canvas fractions), centred.
-fn contain(area: [f32; 4], (w, h): (u32, u32), (iw, ih): (u32, u32)) -> (f32, f32, f32, f32) {
-    let (bw, bh) = (area[2] * w as f32, area[3] * h as f32);
-    let s = (bw / iw as f32).min(bh / ih as f32);
-    let (pw, ph) = (iw as f32 * s, ih as f32 * s);
-    (area[0] * w as f32 + (bw - pw) / 2.0, area[1] * h as f32 + (bh - ph) / 2.0, pw, ph)
-}
-
-/// Where the photo is drawn at time `t`: zoom about the centre, pan, shake.
-fn place(
-    rect: (f32, f32, f32, f32),
-    (zoom, pan_x, pan_y, shake): (&Anim, &Anim, &Anim, f32),
-    t: f32,
-    (w, h): (u32, u32),
-) -> (f32, f32, f32, f32) {
-    let z = zoom.at(t).max(0.01);
-    let (dw, dh) = (rect.2 * z, rect.3 * z);
-    // Handheld shake: two incommensurate sines per axis, deterministic.
-    let sx = shake * ((t * 11.3).sin() * 0.6 + (t * 17.9 + 1.3).sin() * 0.4);
-    let sy = shake * ((t * 13.7 + 0.7).sin() * 0.6 + (t * 19.1).sin() * 0.4);
-    let cx = rect.0 + rect.2 / 2.0 + pan_x.at(t) * w as f32 + sx;
-    let cy = rect.1 + rect.3 / 2.0 + pan_y.at(t) * h as f32 + sy;
-    (cx - dw / 2.0, cy - dh / 2.0, dw, dh)
-}
-
 impl TemplateSpec {
     /// Where the first photo layer draws an `iw`×`ih` image at time `t`, as
     /// `(x, y, w, h)` in pixels (for previews, and for tests that look for the photo).
@@ -504,7 +482,7 @@ impl TemplateSpec {
         fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
             layers.iter().find_map(|l| match l {
                 Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
-                    Some(place(contain(*area, canvas, img), (zoom, pan_x, pan_y, *shake), t, canvas))
+                    Some(photo::place(photo::contain(*area, canvas, img), (zoom, pan_x, pan_y, *shake), t, canvas))
                 }
                 Layer::Scenes { scenes } => {
                     let timing = scenes::timing(scenes);
@@ -538,7 +516,7 @@ fn gradient(canvas: &mut Canvas<'_>, top: Color, bottom: Color, k: f32) {
     });
 }
 
-crate::raster::avx2_dispatch! {
+crate::simd::avx2_dispatch! {
 /// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.
 /// Per row, the fully covered middle run is one constant-alpha blend; only
 /// the soft edges compute a distance per pixel.

@@ -2,7 +2,6 @@
 //! corners) and the blurred backdrop (static, or moving for parallax).
 
 use super::spec::{Anim, Span};
-use super::{contain, place};
 use crate::raster::{
     apply_lut, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo, Canvas,
 };
@@ -244,6 +243,31 @@ impl Backdrop {
             }
         }
     }
+}
+
+/// The photo's rectangle at zoom 1: contained in `area` (canvas fractions), centred.
+pub(super) fn contain(area: [f32; 4], (w, h): (u32, u32), (iw, ih): (u32, u32)) -> (f32, f32, f32, f32) {
+    let (bw, bh) = (area[2] * w as f32, area[3] * h as f32);
+    let s = (bw / iw as f32).min(bh / ih as f32);
+    let (pw, ph) = (iw as f32 * s, ih as f32 * s);
+    (area[0] * w as f32 + (bw - pw) / 2.0, area[1] * h as f32 + (bh - ph) / 2.0, pw, ph)
+}
+
+/// Where the photo is drawn at time `t`: zoom about the centre, pan, shake.
+pub(super) fn place(
+    rect: (f32, f32, f32, f32),
+    (zoom, pan_x, pan_y, shake): (&Anim, &Anim, &Anim, f32),
+    t: f32,
+    (w, h): (u32, u32),
+) -> (f32, f32, f32, f32) {
+    let z = zoom.at(t).max(0.01);
+    let (dw, dh) = (rect.2 * z, rect.3 * z);
+    // Handheld shake: two incommensurate sines per axis, deterministic.
+    let sx = shake * ((t * 11.3).sin() * 0.6 + (t * 17.9 + 1.3).sin() * 0.4);
+    let sy = shake * ((t * 13.7 + 0.7).sin() * 0.6 + (t * 19.1).sin() * 0.4);
+    let cx = rect.0 + rect.2 / 2.0 + pan_x.at(t) * w as f32 + sx;
+    let cy = rect.1 + rect.3 / 2.0 + pan_y.at(t) * h as f32 + sy;
+    (cx - dw / 2.0, cy - dh / 2.0, dw, dh)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub struct TemplateSpec {
     pub duration: f32,
     /// The synthesized music under the video.
     #[serde(default)]
-    pub soundtrack: crate::audio::Soundtrack,
+    pub soundtrack: crate::soundtrack::Soundtrack,
     /// Bottom first.
     pub layers: Vec<Layer>,
 }

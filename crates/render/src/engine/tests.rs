@@ -71,8 +71,7 @@ fn a_template_renders_to_mp4_with_the_declared_frames() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.mp4");
     let cancel = AtomicBool::new(false);
-    let ctl =
-        RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default(), lanes: crate::encode::LANES };
+    let ctl = RenderControl { cancel: &cancel, progress: &|_, _| {}, audio: Default::default(), lanes: crate::LANES };
     let s = TemplateRenderer::builtin().render(&job(RUN, &["Lion"]), &out, &ctl).unwrap();
     assert_eq!((s.width, s.height, s.fps, s.frames), (1280, 720, 25, 150));
     assert!(std::fs::metadata(&out).unwrap().len() > 100_000);
@@ -218,7 +217,7 @@ fn bands_compose_exactly_like_whole_frames() {
             scene.draw_rows_hiding(t, &mut Canvas::whole(&mut whole, size), None);
             // Each band converted to I420 as it is drawn, as a render does,
             // and put together from the bands handed over.
-            let mut yuv = crate::yuv::I420::new(spec.width, spec.height);
+            let mut yuv = videoagent_codec::I420::new(spec.width, spec.height);
             let mut bands = vec![0u8; len];
             scene.draw_banded(t, &mut buffer, &mut |band| {
                 Canvas::band_of(&mut bands, size, band.rows.clone()).bytes_mut().copy_from_slice(band.rgb);
@@ -226,9 +225,9 @@ fn bands_compose_exactly_like_whole_frames() {
             });
             banded += usize::from(!scene.needs_whole_frame(t));
             assert!(whole == bands, "template {id} at {t} s: bands differ from the whole frame");
-            let mut converted = crate::yuv::I420::new(spec.width, spec.height);
+            let mut converted = videoagent_codec::I420::new(spec.width, spec.height);
             let gains = scene.finish.as_ref().map(|v| v.gains());
-            converted.read_band(&crate::encode::Band { rgb: &whole, rows: 0..spec.height, gains });
+            converted.read_band(&videoagent_codec::Band { rgb: &whole, rows: 0..spec.height, gains });
             assert!(yuv == converted, "template {id} at {t} s: banded I420 differs");
         }
         assert!(banded > 0, "template {id} was drawn in bands at some moment");
@@ -246,14 +245,13 @@ fn bands_compose_exactly_like_whole_frames() {
 fn frames_are_the_same_with_and_without_avx2() {
     for (id, spec, scene) in builtin_scenes() {
         for t in [0.5, 2.1, 4.7] {
-            let draw = |baseline: bool| {
-                crate::raster::BASELINE_ONLY.with(|b| b.set(baseline));
+            let draw = || {
                 let mut frame = vec![0u8; (spec.width * spec.height * 3) as usize];
                 scene.draw_rows(t, &mut Canvas::whole(&mut frame, (spec.width, spec.height)));
-                crate::raster::BASELINE_ONLY.with(|b| b.set(false));
                 frame
             };
-            assert!(draw(false) == draw(true), "template {id} at {t} s differs without AVX2");
+            let scalar = crate::simd::with_ceiling(crate::simd::Level::Scalar, draw);
+            assert!(draw() == scalar, "template {id} at {t} s differs with scalar kernels only");
         }
     }
 }

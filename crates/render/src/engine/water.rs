@@ -8,7 +8,7 @@
 //! surface heights and stamps the bubbles, and the rest is per-pixel arithmetic.
 
 use super::rng::Rng;
-use super::text_fx::{distance_to, Paint, Sprite};
+use super::sprite::{distance_to, Paint, Sprite};
 use std::f32::consts::TAU;
 use std::sync::OnceLock;
 

@@ -1,9 +1,14 @@
 //! I420 frames and the RGB → YUV conversion (BT.601 limited range, what
-//! H.264 decoders assume when the stream carries no colour description).
+//! H.264 decoders assume when the stream carries no colour description), and
+//! frames written raw as Y4M (a benchmark's lossless reference).
 
-use crate::encode::Band;
+use crate::band::{band_bytes, bands, Band};
 use crate::rgb2yuv::row_pair;
+use crate::{CodecError, VideoFormat};
 use openh264::formats::YUVSource;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
 
 /// A planar 4:2:0 frame: the Y plane, then U, then V, without padding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +46,8 @@ impl I420 {
     pub fn read_rgb(&mut self, rgb: &[u8]) {
         let (w, h) = (self.width, self.height);
         assert_eq!(rgb.len(), w * h * 3, "RGB frame of the frame's size");
-        for rows in crate::raster::bands(h as u32) {
-            let bytes = crate::raster::band_bytes(&rows, w * 3, rgb.len());
+        for rows in bands(h as u32) {
+            let bytes = band_bytes(&rows, w * 3, rgb.len());
             self.read_band(&Band { rgb: &rgb[bytes], rows, gains: None });
         }
     }
@@ -95,6 +100,28 @@ impl YUVSource for I420 {
         let luma = self.width * self.height;
         &self.data[luma + (self.width / 2) * (self.height / 2)..]
     }
+}
+
+/// Writes frames as an uncompressed YUV4MPEG2 file (I420), the lossless
+/// reference a benchmark compares the MP4 against (e.g. ffmpeg's `ssim`).
+pub fn write_y4m(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<(), CodecError> {
+    use std::io::Write;
+    let mut file = BufWriter::new(File::create(out)?);
+    writeln!(file, "YUV4MPEG2 W{} H{} F{}:1 Ip A1:1 C420jpeg", format.width, format.height, format.fps)?;
+    let (w, h) = (format.width as usize, format.height as usize);
+    for frame in frames {
+        file.write_all(b"FRAME\n")?;
+        let (ys, us, vs) = frame.strides();
+        for (plane, stride, pw, ph) in
+            [(frame.y(), ys, w, h), (frame.u(), us, w / 2, h / 2), (frame.v(), vs, w / 2, h / 2)]
+        {
+            for row in plane.chunks(stride).take(ph) {
+                file.write_all(&row[..pw])?;
+            }
+        }
+    }
+    file.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

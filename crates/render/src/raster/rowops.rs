@@ -57,7 +57,7 @@ impl RowTaps {
 /// kernel reads eight `u16` from the left tap of the last pixel.
 pub(crate) const ROW_PAD: usize = 8;
 
-crate::raster::avx2_dispatch! {
+crate::simd::avx2_dispatch! {
 /// The vertical pass: `top` and `bottom` (source rows, RGB8) blended with
 /// 8-bit weights (`wb` ≤ 256 for `bottom`) into 15-bit values, so that the
 /// horizontal pass can multiply them as signed 16-bit lanes. `mix` gets
@@ -92,11 +92,11 @@ pub(crate) fn resample_row(mix: &[u16], row_taps: &RowTaps, out: &mut [u8]) {
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && !crate::raster::baseline_only() {
+        if crate::simd::has_avx2() {
             // SAFETY: the CPU has AVX2 (the kernel keeps its reads in bounds itself).
             done = unsafe { x86::resample_row_avx2(mix, row_taps, out) };
         }
-        if std::arch::is_x86_feature_detected!("ssse3") {
+        if crate::simd::has_ssse3() {
             // SAFETY: the CPU has SSSE3 (the kernel checks its own bounds).
             done += unsafe { x86::resample_row_ssse3(mix, &taps[done..], &mut out[done * 3..]) };
         }

@@ -12,7 +12,7 @@
 //! video's bytes never depend on the CPU.
 
 /// A gain of `g` multiplies a pixel by `(g + 1) / 256` (1..=256 fits a byte).
-pub(crate) const UNITY: u8 = 255;
+pub const GAIN_UNITY: u8 = 255;
 
 /// Converts two rows of `w` pixels: `rgb` holds their packed RGB8 bytes
 /// (`6 w`), `y` their luma (`2 w`), `u` and `v` their chroma (`w / 2`
@@ -29,7 +29,7 @@ pub(crate) fn row_pair(rgb: &[u8], gains: Option<&[u8]>, y: &mut [u8], u: &mut [
     let rows = Rows { rgb0, rgb1, g0, g1 };
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    if crate::simd::has_avx2() {
         // SAFETY: the CPU has AVX2; the kernel stays within the slices checked above.
         done = unsafe { x86::row_pair_avx2(&rows, y0, y1, u, v) };
     }
@@ -316,7 +316,7 @@ mod tests {
         for (i, w) in [2usize, 14, 16, 30, 32, 34, 62, 64, 66, 96, 1280, 1294].into_iter().enumerate() {
             let rgb = noise(6 * w, 7 + i as u32);
             let gains = noise(2 * w, 99 + i as u32);
-            for g in [None, Some(&gains[..]), Some(&vec![0u8; 2 * w][..]), Some(&vec![UNITY; 2 * w][..])] {
+            for g in [None, Some(&gains[..]), Some(&vec![0u8; 2 * w][..]), Some(&vec![GAIN_UNITY; 2 * w][..])] {
                 assert!(convert(&rgb, g, w, true) == convert(&rgb, g, w, false), "width {w}, gains {}", g.is_some());
             }
         }
@@ -327,7 +327,7 @@ mod tests {
     fn unity_gains_and_range_ends() {
         let w = 40;
         let rgb = noise(6 * w, 3);
-        assert_eq!(convert(&rgb, None, w, true), convert(&rgb, Some(&[UNITY; 80]), w, true));
+        assert_eq!(convert(&rgb, None, w, true), convert(&rgb, Some(&[GAIN_UNITY; 80]), w, true));
         let white = vec![255u8; 6 * w];
         let out = convert(&white, None, w, true);
         assert!(out[..2 * w].iter().all(|&y| y == 235) && out[2 * w..].iter().all(|&c| c == 128));

@@ -1,114 +1,20 @@
-//! H.264 (openh264, Constrained Baseline) into a fast-start MP4 (muxide).
+//! Lanes of GOPs: a video cut into groups of pictures that each open with a
+//! keyframe, dealt to encoders that run side by side, each composing a frame
+//! (through the caller's [`DrawFn`]) and then encoding it.
 
 use crate::audio::AudioCodec;
-use crate::h264::{H264Encoder, H264Settings};
+use crate::band::{Band, DrawFn};
+use crate::h264::{H264Encoder, H264Settings, Packet};
+use crate::mp4::{Mp4Writer, MAX_BITRATE};
 use crate::yuv::I420;
-use crate::RenderError;
-use muxide::api::{Muxer, MuxerBuilder, VideoCodec};
-use std::fs::File;
-use std::io::BufWriter;
+use crate::{CodecError, EncodeControl, StageTimes, VideoFormat};
 use std::path::Path;
 
-/// Time spent in each stage of a render (summed over frames and lanes).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct StageTimes {
-    /// Preparing the scene before the first frame (resampling photos, text, backdrops).
-    pub prepare: std::time::Duration,
-    /// Drawing frames and converting them to I420.
-    pub compose: std::time::Duration,
-    /// H.264 encoding and muxing.
-    pub encode: std::time::Duration,
-    /// Synthesizing and encoding the soundtrack (on its own thread, overlapped).
-    pub audio: std::time::Duration,
-}
-
-/// What [`write_video`] makes.
-#[derive(Debug, Clone, Copy)]
-pub struct VideoFormat {
-    pub width: u32,
-    pub height: u32,
-    pub fps: u32,
-    pub frames: u32,
-}
-
-/// Writes a whole MP4: `prepare` makes the scene's frame-drawing function,
-/// whose frames are composed and encoded by [`LANES`] encoders side by side
-/// ([`encode_lanes`]); the soundtrack is synthesized and encoded (with
-/// `ctl.audio`) on its own thread meanwhile, from the start (it needs no
-/// frames, and preparing leaves a core idle); then both are muxed with the
-/// index up front.
-pub fn write_video<D: Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync>(
-    out: &Path,
-    format: VideoFormat,
-    soundtrack: &crate::audio::Soundtrack,
-    prepare: impl FnOnce() -> Result<D, RenderError>,
-    ctl: &crate::RenderControl<'_>,
-) -> Result<StageTimes, RenderError> {
-    let secs = f64::from(format.frames) / f64::from(format.fps);
-    let mut mp4 = Mp4Writer::create(out, format, ctl.audio)?;
-    std::thread::scope(|scope| {
-        let audio = scope.spawn(|| {
-            let started = std::time::Instant::now();
-            let packets = ctl.audio.encode(&crate::audio::soundtrack(secs, soundtrack));
-            (packets, started.elapsed())
-        });
-        let started = std::time::Instant::now();
-        let draw = prepare()?;
-        let prepared = started.elapsed();
-        let (video, mut times) = encode_lanes(format, MAX_BITRATE, &draw, ctl)?;
-        times.prepare = prepared;
-        let (packets, audio_time) =
-            audio.join().map_err(|_| RenderError::Encode("soundtrack thread panicked".into()))?;
-        times.audio = audio_time;
-        let started = std::time::Instant::now();
-        for packet in &video {
-            mp4.push_video(packet)?;
-        }
-        mp4.push_audio(&packets?)?;
-        mp4.finish()?;
-        times.encode += started.elapsed();
-        Ok(times)
-    })
-}
-
-/// A finished band of a frame, as a [`DrawFn`] hands it over.
-pub struct Band<'a> {
-    /// The rows' packed RGB8 bytes.
-    pub rgb: &'a [u8],
-    /// Which rows of the frame they are.
-    pub rows: std::ops::Range<u32>,
-    /// Gains the pixels still need, one per pixel of these rows (`g` means
-    /// × (g + 1) / 256): a frame's final vignette, applied while the band is
-    /// converted to I420 instead of as a pass of its own.
-    pub gains: Option<&'a [u8]>,
-}
-
-/// Takes each finished band of a frame.
-pub type BandSink<'a> = dyn FnMut(Band<'_>) + 'a;
-
-/// Draws frame `i` into an RGB8 buffer, handing each band of rows to the
-/// sink as soon as it is final, so that it is converted to I420 while its
-/// pixels are still in the CPU cache. Bands are in order, cover the frame,
-/// and have an even number of rows (or end the frame).
-pub type DrawFn<'a> = dyn Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync + 'a;
-
-/// A [`DrawFn`] from a function that draws whole frames (handed over as one band).
-pub fn whole_frames(
-    draw: impl Fn(u32, &mut [u8]) + Sync,
-    width: u32,
-) -> impl Fn(u32, &mut [u8], &mut BandSink<'_>) + Sync {
-    move |i, frame, sink| {
-        draw(i, frame);
-        let rows = (frame.len() / (width as usize * 3).max(1)) as u32;
-        sink(Band { rgb: frame, rows: 0..rows, gains: None });
-    }
-}
-
 /// How many encoders run side by side by default, each single-threaded on
-/// its own core with no synchronisation per frame (two slices per frame,
-/// whose threads meet at every frame, left cores idle: on 2 cores Run for
-/// Life went from 1.82 s to 1.53 s). A setting of the render
-/// ([`crate::RenderControl::lanes`]), not the machine's core count: the same
+/// its own core with no synchronisation per frame (slices of one frame on
+/// several threads would meet at every frame and leave cores idle; see
+/// docs/benchmarks.md). A setting of the render
+/// ([`EncodeControl::lanes`]), not the machine's core count: the same
 /// inputs and lanes must give the same bytes everywhere. Threads of the pool
 /// beyond the lanes compose frames ahead for them (see [`encode_lanes`]).
 pub const LANES: usize = 2;
@@ -145,9 +51,8 @@ impl LanePlan {
 
 /// Which GOPs each lane encodes. GOPs are dealt out along the Thue–Morse
 /// sequence (A B B A B A A B …), not in halves: later frames often cost more
-/// (titles appear, a silhouette grows), and halves then left one core idle
-/// at the end (Run for Life: the first half was done 0.12 s before the
-/// second); interleaved shares cancel a steady trend in cost.
+/// (titles appear, a silhouette grows), and halves would leave one core
+/// idle at the end; interleaved shares cancel a steady trend in cost.
 /// `lanes` is 1 or 2 ([`MAX_LANES`]; values outside are clamped): one lane
 /// takes every GOP.
 pub fn plan(frames: u32, fps: u32, lanes: usize) -> Vec<LanePlan> {
@@ -158,13 +63,6 @@ pub fn plan(frames: u32, fps: u32, lanes: usize) -> Vec<LanePlan> {
     }
     lanes.retain(|lane| !lane.gops.is_empty());
     lanes
-}
-
-/// One encoded frame (Annex B NAL units).
-#[derive(Debug, Clone)]
-pub struct Packet {
-    pub data: Vec<u8>,
-    pub keyframe: bool,
 }
 
 /// Composes and encodes every frame: each of `ctl.lanes` lanes (see
@@ -180,8 +78,8 @@ pub fn encode_lanes(
     format: VideoFormat,
     max_bitrate: u32,
     draw: &DrawFn<'_>,
-    ctl: &crate::RenderControl<'_>,
-) -> Result<(Vec<Packet>, StageTimes), RenderError> {
+    ctl: &EncodeControl<'_>,
+) -> Result<(Vec<Packet>, StageTimes), CodecError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
     let VideoFormat { width, height, fps, frames } = format;
@@ -195,11 +93,11 @@ pub fn encode_lanes(
     let compose = |i: u32, rgb: &mut Vec<u8>, yuv: &mut I420| {
         let mut convert = |band: Band<'_>| yuv.read_band(&band);
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(i, rgb, &mut convert)))
-            .map_err(|_| RenderError::Encode(format!("composing frame {i} panicked")))?;
-        Ok::<(), RenderError>(())
+            .map_err(|_| CodecError::Encode(format!("composing frame {i} panicked")))?;
+        Ok::<(), CodecError>(())
     };
     let help = |rgb: &mut Vec<u8>| help_lanes(&lanes, &pulse, rgb, (width, height), &compose, &stop);
-    let run_lane = |lane: &Lane| -> Result<LaneOutput, RenderError> {
+    let run_lane = |lane: &Lane| -> Result<LaneOutput, CodecError> {
         let mut rgb = vec![0u8; (width * height * 3) as usize];
         let mut times = StageTimes::default();
         let result = (|| {
@@ -209,7 +107,7 @@ pub fn encode_lanes(
             lane.running.store(true, Ordering::Release);
             for (at, &(i, force_keyframe)) in lane.frames.iter().enumerate() {
                 if stop() {
-                    return Err(RenderError::Cancelled);
+                    return Err(CodecError::Cancelled);
                 }
                 let started = std::time::Instant::now();
                 let frame = if lane.claim(at) {
@@ -218,7 +116,7 @@ pub fn encode_lanes(
                     None
                 } else {
                     // Composed ahead by a helper (its time counts there).
-                    Some(lane.take(i, &pulse, &stop).ok_or(RenderError::Cancelled)?)
+                    Some(lane.take(i, &pulse, &stop).ok_or(CodecError::Cancelled)?)
                 };
                 let encoding = std::time::Instant::now();
                 let yuv = frame.as_ref().unwrap_or(&yuv);
@@ -260,7 +158,7 @@ pub fn encode_lanes(
         .collect();
     let (packets, times) = join_lanes(results, ctl.cancel.load(Ordering::Relaxed))?;
     if packets.len() != frames as usize {
-        return Err(RenderError::Encode(format!("only {} of {frames} frames were encoded", packets.len())));
+        return Err(CodecError::Encode(format!("only {} of {frames} frames were encoded", packets.len())));
     }
     Ok((packets, times))
 }
@@ -318,7 +216,7 @@ struct Lane {
 type LaneQueue<'a> = std::sync::MutexGuard<'a, (std::collections::BTreeMap<u32, I420>, Vec<I420>)>;
 
 /// Composes frame `i` into the I420 buffer, through the RGB buffer.
-type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), RenderError> + 'a;
+type ComposeFn<'a> = dyn Fn(u32, &mut Vec<u8>, &mut I420) -> Result<(), CodecError> + 'a;
 
 /// How many frames helpers compose ahead of a lane at most.
 const AHEAD: usize = 3;
@@ -378,7 +276,7 @@ impl Lane {
         rgb: &mut Vec<u8>,
         (width, height): (u32, u32),
         compose: &ComposeFn<'_>,
-    ) -> Result<Option<std::time::Duration>, RenderError> {
+    ) -> Result<Option<std::time::Duration>, CodecError> {
         let Some(&(i, _)) = self.frames.get(self.next.fetch_add(1, std::sync::atomic::Ordering::AcqRel)) else {
             return Ok(None);
         };
@@ -412,7 +310,7 @@ fn help_lanes(
     size: (u32, u32),
     compose: &ComposeFn<'_>,
     stop: &dyn Fn() -> bool,
-) -> Result<std::time::Duration, RenderError> {
+) -> Result<std::time::Duration, CodecError> {
     use std::sync::atomic::Ordering;
     let mut busy = std::time::Duration::ZERO;
     while !stop() {
@@ -447,11 +345,11 @@ type LaneOutput = (Vec<(u32, Packet)>, StageTimes);
 /// that stopped them (an encoder's own error rather than the `Cancelled`
 /// the other lane saw because of it, unless the render was cancelled).
 fn join_lanes(
-    results: Vec<Result<LaneOutput, RenderError>>,
+    results: Vec<Result<LaneOutput, CodecError>>,
     cancelled: bool,
-) -> Result<(Vec<Packet>, StageTimes), RenderError> {
+) -> Result<(Vec<Packet>, StageTimes), CodecError> {
     if cancelled {
-        return Err(RenderError::Cancelled);
+        return Err(CodecError::Cancelled);
     }
     let mut packets = Vec::new();
     let mut times = StageTimes::default();
@@ -463,10 +361,10 @@ fn join_lanes(
                 times.compose += t.compose;
                 times.encode += t.encode;
             }
-            Err(RenderError::Cancelled) => error = error.or(Some(RenderError::Cancelled)),
+            Err(CodecError::Cancelled) => error = error.or(Some(CodecError::Cancelled)),
             Err(e) => {
                 error = Some(match error {
-                    Some(RenderError::Cancelled) | None => e,
+                    Some(CodecError::Cancelled) | None => e,
                     Some(first) => first,
                 })
             }
@@ -482,14 +380,14 @@ fn join_lanes(
 }
 
 /// Encodes frame `index`; `keyframe` forces an IDR (see [`LanePlan::frames`]).
-fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32, keyframe: bool) -> Result<Packet, RenderError> {
+fn encode_one(encoder: &mut H264Encoder, yuv: &I420, index: u32, keyframe: bool) -> Result<Packet, CodecError> {
     if keyframe {
         encoder.force_keyframe()?;
     }
     let mut data = Vec::new();
     let keyframe = encoder.encode(yuv, &mut data)?;
     if data.is_empty() {
-        return Err(RenderError::Encode(format!("encoder skipped frame {index}")));
+        return Err(CodecError::Encode(format!("encoder skipped frame {index}")));
     }
     Ok(Packet { data, keyframe })
 }
@@ -502,14 +400,14 @@ pub fn encode_frames(
     format: VideoFormat,
     frames: &[I420],
     lanes: usize,
-) -> Result<std::time::Duration, RenderError> {
+) -> Result<std::time::Duration, CodecError> {
     use rayon::prelude::*;
     let VideoFormat { width, height, fps, .. } = format;
     let settings = H264Settings { width, height, fps, max_bitrate: MAX_BITRATE };
     let started = std::time::Instant::now();
     let results: Vec<_> = plan(frames.len() as u32, fps, lanes)
         .par_iter()
-        .map(|lane| -> Result<LaneOutput, RenderError> {
+        .map(|lane| -> Result<LaneOutput, CodecError> {
             let mut encoder = H264Encoder::new(settings)?;
             let mut packets = Vec::new();
             for (i, force_keyframe) in lane.frames() {
@@ -528,97 +426,10 @@ pub fn encode_frames(
     Ok(took)
 }
 
-/// Writes frames as an uncompressed YUV4MPEG2 file (I420), the lossless
-/// reference a benchmark compares the MP4 against (e.g. ffmpeg's `ssim`).
-pub fn write_y4m(out: &Path, format: VideoFormat, frames: &[I420]) -> Result<(), RenderError> {
-    use openh264::formats::YUVSource;
-    use std::io::Write;
-    let mut file = BufWriter::new(File::create(out)?);
-    writeln!(file, "YUV4MPEG2 W{} H{} F{}:1 Ip A1:1 C420jpeg", format.width, format.height, format.fps)?;
-    let (w, h) = (format.width as usize, format.height as usize);
-    for frame in frames {
-        file.write_all(b"FRAME\n")?;
-        let (ys, us, vs) = frame.strides();
-        for (plane, stride, pw, ph) in
-            [(frame.y(), ys, w, h), (frame.u(), us, w / 2, h / 2), (frame.v(), vs, w / 2, h / 2)]
-        {
-            for row in plane.chunks(stride).take(ph) {
-                file.write_all(&row[..pw])?;
-            }
-        }
-    }
-    file.flush()?;
-    Ok(())
-}
-
-/// The video's bitrate ceiling (bits per second, on average). Below it the
-/// encoder holds a constant quality ([`crate::h264::FINEST_QP`]), so simple
-/// videos come out small; only noise-like content (heavy grain) reaches it.
-pub const MAX_BITRATE: u32 = 4_000_000;
-
-/// An MP4 file being written: encoded video packets at the frame rate, an
-/// optional soundtrack, and on [`Mp4Writer::finish`] the index up front.
-pub struct Mp4Writer {
-    muxer: Muxer<BufWriter<File>>,
-    fps: u32,
-    frames: u64,
-    audio: AudioCodec,
-}
-
-impl Mp4Writer {
-    pub fn create(path: &Path, format: VideoFormat, audio: AudioCodec) -> Result<Self, RenderError> {
-        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        let mux_codec = match audio {
-            AudioCodec::Opus => muxide::api::AudioCodec::Opus,
-            #[cfg(feature = "aac")]
-            AudioCodec::Aac => muxide::api::AudioCodec::Aac(muxide::api::AacProfile::Lc),
-        };
-        let muxer = MuxerBuilder::new(file)
-            .video(VideoCodec::H264, format.width, format.height, f64::from(format.fps))
-            .audio(mux_codec, crate::audio::SAMPLE_RATE, crate::audio::CHANNELS)
-            .with_fast_start(true)
-            .build()
-            .map_err(|e| RenderError::Encode(e.to_string()))?;
-        Ok(Mp4Writer { muxer, fps: format.fps, frames: 0, audio })
-    }
-
-    /// Adds the next frame's packet.
-    pub fn push_video(&mut self, packet: &Packet) -> Result<(), RenderError> {
-        let pts = self.frames as f64 / f64::from(self.fps);
-        self.muxer.write_video(pts, &packet.data, packet.keyframe).map_err(|e| RenderError::Encode(e.to_string()))?;
-        self.frames += 1;
-        Ok(())
-    }
-
-    /// Adds the soundtrack: packets of the codec given to [`Self::create`]
-    /// ([`AudioCodec::encode`]), back to back from time 0.
-    pub fn push_audio(&mut self, packets: &[Vec<u8>]) -> Result<(), RenderError> {
-        let frame = self.audio.frame_len();
-        for (i, packet) in packets.iter().enumerate() {
-            let pts = (i * frame) as f64 / f64::from(crate::audio::SAMPLE_RATE);
-            self.muxer.write_audio(pts, packet).map_err(|e| RenderError::Encode(e.to_string()))?;
-        }
-        Ok(())
-    }
-
-    /// Writes the index (`moov` before `mdat`) and flushes the file to the
-    /// OS. Not to disk: making it durable is the job of whoever keeps it
-    /// (the server's blob store syncs it before the task is marked done; a
-    /// file from `videoagent render` needs no more than any other program's
-    /// output).
-    pub fn finish(self) -> Result<u64, RenderError> {
-        let frames = self.frames;
-        let mut muxer = self.muxer;
-        muxer.finish_in_place().map_err(|e| RenderError::Encode(e.to_string()))?;
-        let mut writer = muxer.into_writer();
-        std::io::Write::flush(&mut writer)?;
-        Ok(frames)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::band::whole_frames;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
     fn run(
@@ -631,7 +442,7 @@ mod tests {
         let progress = |n: u32, _: u32| {
             done.fetch_max(n, Ordering::Relaxed);
         };
-        let ctl = crate::RenderControl { cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
+        let ctl = EncodeControl { cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames };
         let draw = whole_frames(draw, format.width);
         let result = encode_lanes(format, MAX_BITRATE, &draw, &ctl).map(|(p, _)| p.len()).map_err(|e| e.to_string());
@@ -678,7 +489,7 @@ mod tests {
             done.fetch_max(n, Ordering::Relaxed);
         };
         let cancel = AtomicBool::new(false);
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
+        let ctl = EncodeControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
         let format = VideoFormat { width: 64, height: 48, fps: 10, frames: 60 };
         let draw = |i: u32, frame: &mut [u8]| {
             frame.iter_mut().enumerate().for_each(|(j, b)| *b = (i as usize * 3 + j) as u8);
@@ -725,7 +536,7 @@ mod tests {
     fn render_packets(draw: &(dyn Fn(u32, &mut [u8]) + Sync), lanes: usize) -> Vec<Vec<u8>> {
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
+        let ctl = EncodeControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes };
         let format = VideoFormat { width: 64, height: 48, fps: 25, frames: 40 };
         let draw = whole_frames(draw, format.width);
         let (packets, _) = encode_lanes(format, MAX_BITRATE, &draw, &ctl).unwrap();
@@ -810,7 +621,7 @@ mod tests {
     fn the_bitrate_has_a_ceiling_and_clean_pictures_stay_below_it() {
         let cancel = AtomicBool::new(false);
         let progress = |_: u32, _: u32| {};
-        let ctl = crate::RenderControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
+        let ctl = EncodeControl { cancel: &cancel, progress: &progress, audio: AudioCodec::Opus, lanes: LANES };
         let format = VideoFormat { width: 320, height: 240, fps: 25, frames: 100 };
         let bits = |draw: &(dyn Fn(u32, &mut [u8]) + Sync), ceiling: u32| {
             let draw = whole_frames(draw, format.width);

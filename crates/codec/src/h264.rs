@@ -7,13 +7,13 @@
 //!
 //! One encoder is one thread and one slice per frame: parallelism comes from
 //! encoding independent groups of pictures of a video side by side (see
-//! [`crate::encode::plan`]), which scales better than slices, whose threads
+//! [`crate::lanes::plan`]), which scales better than slices, whose threads
 //! meet at every frame. Nothing depends on timing (OpenH264's load
 //! balancing is off), so the bitstream is byte-identical from run to run and
 //! machine to machine (tested).
 
 use crate::yuv::I420;
-use crate::RenderError;
+use crate::CodecError;
 use openh264::formats::YUVSource;
 use openh264_sys2::{
     videoFormatI420, videoFrameTypeI, videoFrameTypeIDR, DynamicAPI, ISVCEncoder, SEncParamExt, SFrameBSInfo,
@@ -21,6 +21,13 @@ use openh264_sys2::{
     ENCODER_OPTION_TRACE_LEVEL, LOW_COMPLEXITY, RC_BITRATE_MODE, SM_SINGLE_SLICE, WELS_LOG_QUIET,
 };
 use std::os::raw::{c_int, c_void};
+
+/// One encoded frame (Annex B NAL units).
+#[derive(Debug, Clone)]
+pub struct Packet {
+    pub data: Vec<u8>,
+    pub keyframe: bool,
+}
 
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,26 +58,26 @@ pub struct H264Encoder {
 // The encoder object is only ever used through `&mut self`.
 unsafe impl Send for H264Encoder {}
 
-fn check(what: &str, code: c_int) -> Result<(), RenderError> {
+fn check(what: &str, code: c_int) -> Result<(), CodecError> {
     if code == 0 {
         Ok(())
     } else {
-        Err(RenderError::Encode(format!("openh264 {what} failed with code {code}")))
+        Err(CodecError::Encode(format!("openh264 {what} failed with code {code}")))
     }
 }
 
 impl H264Encoder {
-    pub fn new(settings: H264Settings) -> Result<H264Encoder, RenderError> {
+    pub fn new(settings: H264Settings) -> Result<H264Encoder, CodecError> {
         let H264Settings { width, height, fps, max_bitrate: bitrate } = settings;
         if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 || width > 3840 || height > 3840 {
-            return Err(RenderError::Input(format!("frame size {width}x{height} must be even, non-zero and ≤ 3840")));
+            return Err(CodecError::Input(format!("frame size {width}x{height} must be even, non-zero and ≤ 3840")));
         }
         let api = DynamicAPI::from_source();
         let mut encoder: *mut ISVCEncoder = std::ptr::null_mut();
         // SAFETY: the out-pointer is valid; the result is checked before use.
         check("create", unsafe { api.WelsCreateSVCEncoder(&mut encoder) })?;
         if encoder.is_null() {
-            return Err(RenderError::Encode("openh264 returned no encoder".into()));
+            return Err(CodecError::Encode("openh264 returned no encoder".into()));
         }
         let mut this = H264Encoder { api, encoder, info: Box::new(SFrameBSInfo::default()), settings };
         // Quiet before initialising: otherwise it logs a warning per render to stderr.
@@ -98,8 +105,8 @@ impl H264Encoder {
         params.uiIntraPeriod = 0;
         params.iComplexityMode = LOW_COMPLEXITY;
         // Scene-change detection would only turn a hard cut into a keyframe
-        // (its macroblocks are coded intra anyway); it costs ~2 % of the
-        // encoder's instructions on every frame (callgrind, Run for Life).
+        // (its macroblocks are coded intra anyway), and it costs work on
+        // every frame.
         params.bEnableSceneChangeDetect = false;
         // One thread. Load balancing moves slice borders by measured timings,
         // which would make the output vary from run to run.
@@ -131,7 +138,7 @@ impl H264Encoder {
         unsafe { &**self.encoder }
     }
 
-    fn set_option(&mut self, option: openh264_sys2::ENCODER_OPTION, value: *mut c_void) -> Result<(), RenderError> {
+    fn set_option(&mut self, option: openh264_sys2::ENCODER_OPTION, value: *mut c_void) -> Result<(), CodecError> {
         let set = self.vtbl().SetOption.expect("vtable");
         // SAFETY: callers pass a pointer to the type the option expects.
         check("set option", unsafe { set(self.encoder, option, value) })
@@ -139,7 +146,7 @@ impl H264Encoder {
 
     /// Makes the next frame an IDR keyframe, which opens a group of pictures
     /// that decodes on its own (frame numbers and picture order restart).
-    pub fn force_keyframe(&mut self) -> Result<(), RenderError> {
+    pub fn force_keyframe(&mut self) -> Result<(), CodecError> {
         let force = self.vtbl().ForceIntraFrame.expect("vtable");
         // SAFETY: a live encoder; with one spatial layer and no simulcast the
         // C++ method's optional layer argument is ignored.
@@ -148,10 +155,10 @@ impl H264Encoder {
 
     /// Encodes one I420 frame, appending its Annex B NAL units to `out`.
     /// Returns whether the frame is a keyframe.
-    pub fn encode(&mut self, yuv: &I420, out: &mut Vec<u8>) -> Result<bool, RenderError> {
+    pub fn encode(&mut self, yuv: &I420, out: &mut Vec<u8>) -> Result<bool, CodecError> {
         let (w, h) = yuv.dimensions();
         if (w as u32, h as u32) != (self.settings.width, self.settings.height) {
-            return Err(RenderError::Input(format!(
+            return Err(CodecError::Input(format!(
                 "frame is {w}x{h}, the encoder expects {}x{}",
                 self.settings.width, self.settings.height
             )));
