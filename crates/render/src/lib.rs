@@ -8,6 +8,7 @@
 //! inputs and the same binary give byte-identical files on any machine.
 
 pub mod engine;
+mod math;
 mod raster;
 mod simd;
 mod simple;

@@ -2,6 +2,7 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
+use crate::math::{cos, sin};
 use crate::raster::{
     bands, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
     Canvas,
@@ -170,13 +171,13 @@ impl Scene {
     fn draw_gradient(&self, t: f32, canvas: &mut Canvas<'_>) {
         let (w, h) = (self.w as usize, self.h as usize);
         let phase = t * 0.35;
-        let top = [40.0 + 30.0 * phase.sin(), 30.0, 90.0 + 40.0 * (phase * 0.7).cos()];
-        let bottom = [200.0 + 40.0 * (phase * 0.9).sin(), 90.0 + 30.0 * phase.cos(), 60.0];
+        let top = [40.0 + 30.0 * sin(phase), 30.0, 90.0 + 40.0 * cos(phase * 0.7)];
+        let bottom = [200.0 + 40.0 * sin(phase * 0.9), 90.0 + 30.0 * cos(phase), 60.0];
         let spots: Vec<(f32, f32, f32)> = (0..5)
             .map(|k| {
                 let k = k as f32;
-                let x = w as f32 * (0.5 + 0.4 * (t * 0.2 + k * 1.7).sin());
-                let y = h as f32 * (0.5 + 0.4 * (t * 0.15 + k * 2.3).cos());
+                let x = w as f32 * (0.5 + 0.4 * sin(t * 0.2 + k * 1.7));
+                let y = h as f32 * (0.5 + 0.4 * cos(t * 0.15 + k * 2.3));
                 (x, y, h.min(w) as f32 * (0.12 + 0.04 * k))
             })
             .collect();

@@ -2,6 +2,7 @@
 //! beat and a shimmer that follow the video's length), as interleaved stereo
 //! PCM for the codec's audio encoder.
 
+use crate::math::{exp, pow, sin_cos};
 use videoagent_codec::audio::SAMPLE_RATE;
 
 /// What a template's soundtrack sounds like.
@@ -53,7 +54,7 @@ struct Osc {
 
 impl Osc {
     fn new(hz: f64) -> Osc {
-        let (s, c) = (std::f64::consts::TAU * hz / f64::from(SAMPLE_RATE)).sin_cos();
+        let (s, c) = sin_cos(std::f64::consts::TAU * hz / f64::from(SAMPLE_RATE));
         Osc { re: 1.0, im: 0.0, step_re: c, step_im: s }
     }
 
@@ -81,7 +82,7 @@ pub fn soundtrack(secs: f64, params: &Soundtrack) -> Vec<f32> {
     let sr = f64::from(SAMPLE_RATE);
     // Pad: root, fifth, octave and the third (minor or major), slightly detuned between channels.
     let root = f64::from(params.root.clamp(40.0, 880.0));
-    let third = if params.minor { 2f64.powf(15.0 / 12.0) } else { 2f64.powf(16.0 / 12.0) };
+    let third = if params.minor { pow(2.0, 15.0 / 12.0) } else { pow(2.0, 16.0 / 12.0) };
     let chord = [root, root * 1.4983, root * 2.0, root * third];
     let amps: [f64; 4] = std::array::from_fn(|k| 0.06 / (1.0 + k as f64 * 0.3));
     let mut left: [Osc; 4] = std::array::from_fn(|k| Osc::new(chord[k]));
@@ -90,7 +91,7 @@ pub fn soundtrack(secs: f64, params: &Soundtrack) -> Vec<f32> {
     let beat = 60.0 / f64::from(params.bpm.clamp(30.0, 240.0));
     let energy = f64::from(params.energy.clamp(0.0, 1.0));
     // Per-sample decay factors of the kick's envelope, its pitch glide and the hi-hat.
-    let (kick_decay, glide_decay, hat_decay) = ((-18.0 / sr).exp(), (-30.0 / sr).exp(), (-60.0 / sr).exp());
+    let (kick_decay, glide_decay, hat_decay) = (exp(-18.0 / sr), exp(-30.0 / sr), exp(-60.0 / sr));
     let (mut kick_env, mut glide, mut kick_phase, mut hat_env) = (0.0, 0.0, 0.0, 0.0);
     let (mut next_kick, mut next_hat) = (0.0, beat / 2.0);
     let mut out = Vec::with_capacity(n * 2);
@@ -155,6 +156,7 @@ fn approx_sin(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::sin;
     use videoagent_codec::audio::encode_opus;
 
     #[test]
@@ -179,12 +181,12 @@ mod tests {
             if i % 4096 == 0 {
                 osc.renormalise();
             }
-            let want = (std::f64::consts::TAU * 440.0 * i as f64 / f64::from(SAMPLE_RATE)).sin();
+            let want = sin(std::f64::consts::TAU * 440.0 * i as f64 / f64::from(SAMPLE_RATE));
             assert!((osc.next() - want).abs() < 1e-6, "sample {i}");
         }
         for i in -314..=314 {
             let x = f64::from(i) * 0.01;
-            assert!((approx_sin(x) - x.sin()).abs() < 2e-4, "sin({x})");
+            assert!((approx_sin(x) - sin(x)).abs() < 2e-4, "sin({x})");
         }
     }
 }

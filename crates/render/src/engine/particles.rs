@@ -4,6 +4,7 @@
 
 use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
+use crate::math::{cos, pow, sin};
 use crate::raster::{clip_rows, columns_within, Canvas};
 
 struct Particle {
@@ -40,7 +41,7 @@ impl Particles {
                     ParticleKind::Splash => {
                         let angle = (rng.next() - 0.5) * 1.9;
                         let speed = 0.5 + 0.7 * rng.next();
-                        (angle.sin() * speed * 0.6, -angle.cos() * speed)
+                        (sin(angle) * speed * 0.6, -cos(angle) * speed)
                     }
                 };
                 Particle { x, y, vx, vy, phase, size: size * s }
@@ -68,14 +69,14 @@ impl Particles {
                 continue;
             }
             let sway = match self.kind {
-                ParticleKind::Snow | ParticleKind::Petals => 0.02 * (t * 1.7 + p.phase).sin(),
-                ParticleKind::Bubbles => 0.008 * (t * 3.1 + p.phase).sin(),
+                ParticleKind::Snow | ParticleKind::Petals => 0.02 * sin(t * 1.7 + p.phase),
+                ParticleKind::Bubbles => 0.008 * sin(t * 3.1 + p.phase),
                 _ => 0.0,
             };
             // Paths wrap inside the area; velocities are in canvas fractions.
             let x = (ax + ((p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3)))) * w as f32;
             let flicker = match self.kind {
-                ParticleKind::Sparks => 0.55 + 0.45 * (t * 14.0 + p.phase).sin(),
+                ParticleKind::Sparks => 0.55 + 0.45 * sin(t * 14.0 + p.phase),
                 ParticleKind::Dust => 0.6,
                 _ => 1.0,
             };
@@ -118,11 +119,11 @@ impl Particles {
         const PALETTE: [[u8; 3]; 5] = [[255, 77, 109], [255, 209, 61], [72, 219, 140], [66, 165, 245], [186, 104, 200]];
         let [ax, ay, aw, ah] = self.area;
         for (i, p) in self.items.iter().enumerate() {
-            let sway = 0.025 * (t * 2.3 + p.phase).sin();
+            let sway = 0.025 * sin(t * 2.3 + p.phase);
             let x = (ax + (p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3))) * w as f32;
             let y = (ay + (p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3))) * h as f32;
             let size = p.size * h as f32 * 1.6;
-            let flip = (t * (4.0 + p.phase) + p.phase).cos().abs().max(0.15);
+            let flip = cos(t * (4.0 + p.phase) + p.phase).abs().max(0.15);
             let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
             let c = Color([color[0], color[1], color[2], 255]);
             let rect = (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
@@ -153,7 +154,7 @@ fn fill_box(canvas: &mut Canvas<'_>, (x, y, bw, bh): (f32, f32, f32, f32), color
 /// The table of `(1 − d)^0.7` for [`dot_falloff`], made once.
 fn falloff_table() -> &'static [f32; 257] {
     static TABLE: std::sync::OnceLock<[f32; 257]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|i| (1.0 - i as f32 / 256.0).powf(0.7)))
+    TABLE.get_or_init(|| std::array::from_fn(|i| pow(1.0 - i as f32 / 256.0, 0.7)))
 }
 
 /// `(1 − d)^0.7` for a dot's soft edge, from a 256-entry table: a `powf` per
@@ -216,7 +217,7 @@ mod tests {
     fn the_falloff_table_matches_powf() {
         for i in 0..=1000 {
             let d = i as f32 / 1000.0;
-            assert!((dot_falloff(falloff_table(), d) - (1.0 - d).powf(0.7)).abs() < 0.02, "d = {d}");
+            assert!((dot_falloff(falloff_table(), d) - pow(1.0 - d, 0.7)).abs() < 0.02, "d = {d}");
         }
         assert_eq!(dot_falloff(falloff_table(), 1.5), 0.0);
         assert_eq!(dot_falloff(falloff_table(), -1.0), 1.0);

@@ -2,6 +2,7 @@
 //! corners) and the blurred backdrop (static, or moving for parallax).
 
 use super::spec::{Anim, Span};
+use crate::math::{log2, sin};
 use crate::raster::{
     apply_lut, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo, Canvas,
 };
@@ -42,7 +43,7 @@ pub(super) struct PhotoLayer {
 /// Blur radius (px) → fractional pyramid level: each level halves the size,
 /// and an image upscaled by 2^level looks blurred by about that many pixels.
 fn level_for(radius: f32) -> f32 {
-    (1.0 + radius.max(0.0) / 2.0).log2()
+    log2(1.0 + radius.max(0.0) / 2.0)
 }
 
 impl PhotoLayer {
@@ -263,8 +264,8 @@ pub(super) fn place(
     let z = zoom.at(t).max(0.01);
     let (dw, dh) = (rect.2 * z, rect.3 * z);
     // Handheld shake: two incommensurate sines per axis, deterministic.
-    let sx = shake * ((t * 11.3).sin() * 0.6 + (t * 17.9 + 1.3).sin() * 0.4);
-    let sy = shake * ((t * 13.7 + 0.7).sin() * 0.6 + (t * 19.1).sin() * 0.4);
+    let sx = shake * (sin(t * 11.3) * 0.6 + sin(t * 17.9 + 1.3) * 0.4);
+    let sy = shake * (sin(t * 13.7 + 0.7) * 0.6 + sin(t * 19.1) * 0.4);
     let cx = rect.0 + rect.2 / 2.0 + pan_x.at(t) * w as f32 + sx;
     let cy = rect.1 + rect.3 / 2.0 + pan_y.at(t) * h as f32 + sy;
     (cx - dw / 2.0, cy - dh / 2.0, dw, dh)

@@ -9,6 +9,7 @@
 
 use super::rng::Rng;
 use super::sprite::{distance_to, Paint, Sprite};
+use crate::math::{pow, sin};
 use std::f32::consts::TAU;
 use std::sync::OnceLock;
 
@@ -70,8 +71,8 @@ fn caustic_tile() -> &'static [u8] {
         for (i, v) in tile.iter_mut().enumerate() {
             let (x, y) = ((i % N) as f32 + 0.5, (i / N) as f32 + 0.5);
             let (x, y) = (
-                x + 7.0 * (2.0 * k * y).sin() + 4.0 * (3.0 * k * (x + y) + 1.0).sin(),
-                y + 7.0 * (2.0 * k * x + 2.0).sin() + 4.0 * (3.0 * k * (x - y)).sin(),
+                x + 7.0 * sin(2.0 * k * y) + 4.0 * sin(3.0 * k * (x + y) + 1.0),
+                y + 7.0 * sin(2.0 * k * x + 2.0) + 4.0 * sin(3.0 * k * (x - y)),
             );
             let (cx, cy) = ((x / cell) as i32, (y / cell) as i32);
             let (mut d1, mut d2) = (f32::MAX, f32::MAX);
@@ -172,7 +173,7 @@ impl Water {
                 let ink = &lines[usize::from(row_line[r])];
                 let y = (whole.y + r as i32) as f32 + 0.5;
                 let depth = ((y - ink.top) / (ink.bottom - ink.top).max(1.0)).clamp(0.0, 1.0);
-                (lerp(LIGHT, DEEP, depth.powf(0.8)), 0.6 - 0.3 * depth)
+                (lerp(LIGHT, DEEP, pow(depth, 0.8)), 0.6 - 0.3 * depth)
             })
             .collect();
         Water {
@@ -203,10 +204,10 @@ impl Water {
         let calm = (level / 0.15).min(1.0);
         let (k1, k2) = (TAU / (0.9 * self.px), TAU / (0.37 * self.px));
         let phase = line as f32 * 2.1;
-        let wave = (x * k1 + t * 2.3 + phase).sin() + 0.55 * (x * k2 - t * 3.4 + 1.3).sin();
+        let wave = sin(x * k1 + t * 2.3 + phase) + 0.55 * sin(x * k2 - t * 3.4 + 1.3);
         // A slow slosh tilts the whole surface about the middle of the line.
         let mid = (ink.left + ink.right) / 2.0;
-        let slosh = 0.02 * (t * 1.4 + phase).sin() * (x - mid);
+        let slosh = 0.02 * sin(t * 1.4 + phase) * (x - mid);
         (base + calm * (0.03 * self.px * wave + slosh)).min(ink.bottom + 2.0)
     }
 
@@ -223,7 +224,7 @@ impl Water {
         let mut caustic_at = Vec::with_capacity(self.h as usize);
         for (r, rows) in caustic_rows.chunks_exact_mut(512).enumerate() {
             let fy = (self.y + r as i32) as f32 * scale;
-            let warp = 5.0 * (fy * TAU / 90.0 + t * 1.9).sin();
+            let warp = 5.0 * sin(fy * TAU / 90.0 + t * 1.9);
             let (va, vb) = (fy - t * 9.0 + 1024.0, fy * 0.79 + t * 7.0 - warp * 0.7 + 1061.0);
             for (v, out) in [va, vb].into_iter().zip(rows.chunks_exact_mut(256)) {
                 let v0 = v.floor();
@@ -242,7 +243,7 @@ impl Water {
             let climb = ink.bottom - ink.top + 4.0 * b.r;
             let travelled = (b.phase * climb + t * b.speed) % climb;
             let by = ink.bottom + 2.0 * b.r - travelled;
-            let bx = b.x + b.wobble * (t * b.freq + b.phase * TAU).sin();
+            let bx = b.x + b.wobble * sin(t * b.freq + b.phase * TAU);
             let col = ((bx as i32 - self.x).clamp(0, self.w as i32 - 1)) as usize;
             let below = by - b.r - surface[b.line * self.w as usize + col];
             if below <= 1.0 {

@@ -157,7 +157,7 @@ pub(crate) fn blit_photo_rotated(
 ) {
     let (fw, fh) = canvas.size();
     let (cx, cy) = (x0 + dw / 2.0, y0 + dh / 2.0);
-    let (sin, cos) = angle.sin_cos();
+    let (sin, cos) = crate::math::sin_cos(angle);
     let (hw, hh) = (dw / 2.0 + border as f32, dh / 2.0 + border as f32);
     // Bounding box of the rotated rectangle (border included).
     let ex = hw * cos.abs() + hh * sin.abs();

@@ -4,6 +4,7 @@
 use super::blend::apply_lut;
 use super::blit::blit_photo;
 use super::canvas::Canvas;
+use crate::math;
 use image::RgbImage;
 
 /// A darkened, blurred cover-fit copy of the photo as the static backdrop:
@@ -16,7 +17,7 @@ pub(crate) fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     let crop = image::imageops::crop_imm(img, (img.width() - cw) / 2, (img.height() - ch) / 2, cw.max(1), ch.max(1))
         .to_image();
     let small = image::imageops::thumbnail(&crop, (w / 16).max(1), (h / 16).max(1));
-    let small = image::imageops::blur(&small, 2.0);
+    let small = gaussian_blur(&small, 2.0);
     let mut big = vec![0u8; (w * h * 3) as usize];
     blit_photo(&mut Canvas::whole(&mut big, (w, h)), &small, (0.0, 0.0, w as f32, h as f32), 0, 256);
     apply_lut(&mut big, |c| (f32::from(c) * 0.45) as u8);
@@ -44,7 +45,7 @@ fn lanczos3(img: &RgbImage, w: u32, h: u32) -> RgbImage {
 
 fn lanczos3_with(img: &RgbImage, w: u32, h: u32, cpu: Option<fast_image_resize::CpuExtensions>) -> RgbImage {
     use fast_image_resize::images::{TypedImage, TypedImageRef};
-    use fast_image_resize::{pixels::U8x3, FilterType, ResizeAlg, ResizeOptions};
+    use fast_image_resize::{pixels::U8x3, Filter, FilterType, ResizeAlg, ResizeOptions};
     // Typed views: the untyped API would compile the resizer for every pixel type.
     let src = TypedImageRef::<U8x3>::from_buffer(img.width(), img.height(), img.as_raw())
         .expect("an RgbImage's buffer matches its size");
@@ -55,9 +56,68 @@ fn lanczos3_with(img: &RgbImage, w: u32, h: u32, cpu: Option<fast_image_resize::
         // SAFETY: callers only ask for extensions the CPU has (tests check `is_supported`).
         unsafe { resizer.set_cpu_extensions(cpu) };
     }
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let lanczos3 = Filter::new("lanczos3", lanczos3_kernel, 3.0).expect("a finite, positive support");
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Custom(lanczos3)));
     resizer.resize_typed(&src, &mut dst, &options).expect("non-zero sizes");
     RgbImage::from_raw(w, h, out).expect("the resized buffer matches its size")
+}
+
+/// A Gaussian blur of `sigma` with the kernel `image::imageops::blur` uses
+/// (an odd number of taps from `sigma`, normalised), edges clamped, in
+/// `f32`, rounded to the nearest level. Not `image`'s own: it takes its
+/// weights' `exp` from the platform's libm (see [`crate::math`]).
+fn gaussian_blur(img: &RgbImage, sigma: f32) -> RgbImage {
+    let taps = {
+        let n = ((((sigma - 0.8) / 0.3) + 1.0) * 2.0 + 1.0).max(3.0) as usize;
+        n | 1
+    };
+    let half = taps / 2;
+    let scale = 1.0 / ((2.0 * std::f32::consts::PI).sqrt() * sigma);
+    let mut kernel: Vec<f32> =
+        (0..taps).map(|x| math::exp(-0.5 * math::pow((x as f32 - half as f32) / sigma, 2.0)) * scale).collect();
+    let norm = 1.0 / kernel.iter().sum::<f32>();
+    kernel.iter_mut().for_each(|k| *k *= norm);
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let clamp = |i: usize, k: usize, len: usize| (i + k).saturating_sub(half).min(len - 1);
+    let src: Vec<f32> = img.as_raw().iter().map(|&v| f32::from(v)).collect();
+    let mut across = vec![0f32; src.len()];
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let at = |k: usize| src[(y * w + clamp(x, k, w)) * 3 + c];
+                across[(y * w + x) * 3 + c] = kernel.iter().enumerate().map(|(k, wk)| wk * at(k)).sum();
+            }
+        }
+    }
+    let mut out = vec![0u8; src.len()];
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let at = |k: usize| across[(clamp(y, k, h) * w + x) * 3 + c];
+                let v: f32 = kernel.iter().enumerate().map(|(k, wk)| wk * at(k)).sum();
+                out[(y * w + x) * 3 + c] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    RgbImage::from_raw(w as u32, h as u32, out).expect("the blurred buffer matches its size")
+}
+
+/// Lanczos3's kernel, as `fast_image_resize` defines it, with the sine from
+/// [`crate::math`] (its own takes the platform's).
+fn lanczos3_kernel(x: f64) -> f64 {
+    let sinc = |x: f64| {
+        if x == 0.0 {
+            1.0
+        } else {
+            let x = x * std::f64::consts::PI;
+            math::sin(x) / x
+        }
+    };
+    if (-3.0..3.0).contains(&x) {
+        sinc(x) * sinc(x / 3.0)
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]
