@@ -8,6 +8,7 @@
 //! inputs and the same binary give byte-identical files on any machine.
 
 pub mod engine;
+pub mod geom;
 mod math;
 mod raster;
 mod simd;
@@ -16,6 +17,7 @@ pub mod soundtrack;
 mod text;
 
 pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
+pub use geom::{IRect, Rect};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
 /// How one render runs: its cancel flag, progress hook, audio codec and
 /// lanes (the codec's [`EncodeControl`](videoagent_codec::EncodeControl)).

@@ -2,6 +2,7 @@
 //! framed on a blurred copy of itself with a slow zoom and the text as a
 //! caption, or an animated title card for text-only templates.
 
+use crate::geom::{IRect, Rect};
 use crate::math::{cos, sin};
 use crate::raster::{
     bands, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
@@ -24,8 +25,8 @@ const BORDER: i32 = 6;
 pub struct SimpleRenderer;
 
 /// Where the photo sits in the first frame (zoom 1.0): contained in the upper
-/// 74 % of the canvas, centred, as `(x, y, w, h)`.
-pub fn photo_rect(canvas_w: u32, canvas_h: u32, img_w: u32, img_h: u32) -> (u32, u32, u32, u32) {
+/// 74 % of the canvas, centred, on whole pixels.
+pub fn photo_rect(canvas_w: u32, canvas_h: u32, img_w: u32, img_h: u32) -> IRect {
     let region_top = canvas_h as f32 * 0.05;
     let region_h = canvas_h as f32 * 0.72;
     let region_w = canvas_w as f32 * 0.9;
@@ -34,7 +35,7 @@ pub fn photo_rect(canvas_w: u32, canvas_h: u32, img_w: u32, img_h: u32) -> (u32,
     let h = (img_h as f32 * s).round() as u32;
     let x = (canvas_w - w) / 2;
     let y = (region_top + (region_h - h as f32) / 2.0).round() as u32;
-    (x, y, w, h)
+    IRect::new(x as i32, y as i32, w, h)
 }
 
 fn canvas_for(job: &RenderJob) -> (u32, u32) {
@@ -80,7 +81,7 @@ struct Scene {
     h: u32,
     background: Vec<u8>,
     /// The photo resampled (Lanczos) to its largest on-screen size, and its rect at zoom 1.
-    photo: Option<(RgbImage, (u32, u32, u32, u32))>,
+    photo: Option<(RgbImage, IRect)>,
     caption: Option<TextMask>,
     /// Text-only templates: a big centred title instead of a caption.
     title_card: bool,
@@ -92,8 +93,8 @@ impl Scene {
         match job.images.first() {
             Some(img) => {
                 let rect = photo_rect(w, h, img.width(), img.height());
-                let big_w = (rect.2 as f32 * ZOOM_END).ceil() as u32;
-                let big_h = (rect.3 as f32 * ZOOM_END).ceil() as u32;
+                let big_w = (rect.w as f32 * ZOOM_END).ceil() as u32;
+                let big_h = (rect.h as f32 * ZOOM_END).ceil() as u32;
                 let photo = resize_photo(img, big_w, big_h);
                 let caption =
                     (!text.is_empty()).then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
@@ -138,12 +139,11 @@ impl Scene {
         }
         if let Some((photo, rect)) = &self.photo {
             let zoom = 1.0 + (ZOOM_END - 1.0) * smoothstep(p);
-            let dw = rect.2 as f32 * zoom;
-            let dh = rect.3 as f32 * zoom;
-            let cx = rect.0 as f32 + rect.2 as f32 / 2.0;
-            let cy = rect.1 as f32 + rect.3 as f32 / 2.0;
-            let (x0, y0) = (cx - dw / 2.0, cy - dh / 2.0);
-            blit_photo(canvas, photo, (x0, y0, dw, dh), BORDER, 256);
+            let dw = rect.w as f32 * zoom;
+            let dh = rect.h as f32 * zoom;
+            let cx = rect.x as f32 + rect.w as f32 / 2.0;
+            let cy = rect.y as f32 + rect.h as f32 / 2.0;
+            blit_photo(canvas, photo, Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh), BORDER, 256);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -158,7 +158,8 @@ impl Scene {
             let top = cy - mask.height as i32 / 2 + slide;
             if !self.title_card {
                 let pad = (self.h.min(self.w) as f32 * 0.02) as i32;
-                let plate = (left - 2 * pad, top - pad, mask.width as i32 + 4 * pad, mask.height as i32 + 2 * pad);
+                let plate =
+                    IRect::new(left - 2 * pad, top - pad, mask.width + 4 * pad as u32, mask.height + 2 * pad as u32);
                 fill_rect(canvas, plate, [0, 0, 0], 0.55 * appear);
             }
             let shadow = (self.h.min(self.w) / 240).max(2) as i32;
@@ -236,12 +237,12 @@ mod tests {
 
     #[test]
     fn photo_rect_is_contained_and_centred() {
-        let (x, y, w, h) = photo_rect(1280, 720, 512, 512);
-        assert_eq!((w, h), (518, 518));
-        assert_eq!(x, (1280 - 518) / 2);
-        assert!(y + h < 720 * 78 / 100);
-        let (_, _, w, h) = photo_rect(720, 1280, 400, 1000);
-        assert!(w <= 648 && h <= 922);
+        let r = photo_rect(1280, 720, 512, 512);
+        assert_eq!((r.w, r.h), (518, 518));
+        assert_eq!(r.x, (1280 - 518) / 2);
+        assert!(r.bottom() < 720 * 78 / 100);
+        let r = photo_rect(720, 1280, 400, 1000);
+        assert!(r.w <= 648 && r.h <= 922);
     }
 
     #[test]
@@ -297,8 +298,9 @@ mod quality_tests {
                 |x, y| if (x + y) % 2 == 0 { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) },
             );
         let j = job(vec![board], &[]);
-        let (x, y, w, h) = photo_rect(1280, 720, 1600, 1200);
-        let inner = |img: &RgbImage| image::imageops::crop_imm(img, x + w / 4, y + h / 4, w / 2, h / 2).to_image();
+        let r = photo_rect(1280, 720, 1600, 1200);
+        let (x, y) = (r.x as u32 + r.w / 4, r.y as u32 + r.h / 4);
+        let inner = |img: &RgbImage| image::imageops::crop_imm(img, x, y, r.w / 2, r.h / 2).to_image();
         let mut worst: f64 = 0.0;
         let mut prev = luma(&inner(&SimpleRenderer.render_frame(&j, 2.0).unwrap()));
         for k in 1..=10 {

@@ -108,8 +108,8 @@ pub fn best_photo_ncc(video: &DecodedVideo, template_id: &str, photo: &str, step
         .enumerate()
         .step_by(step)
         .filter_map(|(i, f)| {
-            let (x, y, w, h) = spec.photo_rect_at(src.dimensions(), i as f32 / video.fps as f32)?;
-            let (x, y, w, h) = (x.round() as i64, y.round() as i64, w.round() as i64, h.round() as i64);
+            let r = spec.photo_rect_at(src.dimensions(), i as f32 / video.fps as f32)?;
+            let (x, y, w, h) = (r.x.round() as i64, r.y.round() as i64, r.w.round() as i64, r.h.round() as i64);
             let fits = x >= 0 && y >= 0 && w > 16 && h > 16 && x + w <= f.width() as i64 && y + h <= f.height() as i64;
             fits.then(|| {
                 let expected = image::imageops::resize(&src, w as u32, h as u32, image::imageops::FilterType::Triangle);

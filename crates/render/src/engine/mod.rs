@@ -14,6 +14,7 @@ mod water;
 
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
+use crate::geom::Rect;
 use crate::raster::{bands, clip_rows, colour_run, columns_within, draw_in_bands, for_rows, Canvas};
 use crate::soundtrack::soundtrack;
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
@@ -293,9 +294,10 @@ impl Scene {
                     Prepared::Text(Box::new(text_fx::TextLayer::new(&content, style, (w, h))), *span)
                 }
                 Layer::Shape { spec, span } => Prepared::Shape(spec.clone(), *span),
-                Layer::Particles { kind, count, seed, color, size, area, span } => {
-                    Prepared::Particles(particles::Particles::new(*kind, *count, *seed, *color, *size, *area), *span)
-                }
+                Layer::Particles { kind, count, seed, color, size, area, span } => Prepared::Particles(
+                    particles::Particles::new(*kind, *count, *seed, *color, *size, Rect::from(*area)),
+                    *span,
+                ),
                 Layer::Tint { color, amount, span } => {
                     Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
                 }
@@ -437,10 +439,10 @@ impl Scene {
                 Prepared::Shape(s, span) => {
                     let k = span.weight(t, self.duration) * f32::from(s.color.0[3]) / 255.0;
                     if k > 0.0 {
-                        let area =
-                            (s.x.at(t) * w as f32, s.y.at(t) * h as f32, s.w.at(t) * w as f32, s.h.at(t) * h as f32);
+                        let centre = (s.x.at(t) * w as f32, s.y.at(t) * h as f32);
+                        let size = (s.w.at(t) * w as f32, s.h.at(t) * h as f32);
                         let hidden = hidden.as_ref().filter(|_| under_photo);
-                        draw_shape(canvas, s.shape, area, rgb(s.color), (k, s.softness), hidden);
+                        draw_shape(canvas, s.shape, centre, size, rgb(s.color), (k, s.softness), hidden);
                     }
                 }
                 Prepared::Particles(p, span) => {
@@ -476,13 +478,14 @@ impl Scene {
 }
 
 impl TemplateSpec {
-    /// Where the first photo layer draws an `iw`×`ih` image at time `t`, as
-    /// `(x, y, w, h)` in pixels (for previews, and for tests that look for the photo).
-    pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
-        fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<(f32, f32, f32, f32)> {
+    /// Where the first photo layer draws an `iw`×`ih` image at time `t`, in
+    /// pixels (for previews, and for tests that look for the photo).
+    pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<Rect> {
+        fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<Rect> {
             layers.iter().find_map(|l| match l {
                 Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
-                    Some(photo::place(photo::contain(*area, canvas, img), (zoom, pan_x, pan_y, *shake), t, canvas))
+                    let rect = photo::contain(Rect::from(*area), canvas, img);
+                    Some(photo::place(rect, (zoom, pan_x, pan_y, *shake), t, canvas))
                 }
                 Layer::Scenes { scenes } => {
                     let timing = scenes::timing(scenes);
@@ -517,18 +520,21 @@ fn gradient(canvas: &mut Canvas<'_>, top: Color, bottom: Color, k: f32) {
 }
 
 crate::simd::avx2_dispatch! {
-/// A filled ellipse or rectangle centred at `(x, y)` with a soft edge.
+/// A filled ellipse or rectangle of `size` with a soft edge, centred at
+/// `centre` (by its centre, not a [`Rect`]: the edges are the centre ± half
+/// the size, which a corner and a size would round differently).
 /// Per row, the fully covered middle run is one constant-alpha blend; only
 /// the soft edges compute a distance per pixel.
 fn draw_shape(
     canvas: &mut Canvas<'_>,
     shape: ShapeKind,
-    area: (f32, f32, f32, f32),
+    centre: (f32, f32),
+    size: (f32, f32),
     color: [u8; 3],
     paint: (f32, f32),
     hidden: Option<&Hidden>,
 ) {
-    let ((fw, fh), (x, y, sw, sh), (k, softness)) = (canvas.size(), area, paint);
+    let ((fw, fh), (x, y), (sw, sh), (k, softness)) = (canvas.size(), centre, size, paint);
     if sw <= 0.0 || sh <= 0.0 {
         return;
     }
@@ -622,14 +628,18 @@ mod shape_tests {
         let (w, h) = (64u32, 48u32);
         let mut frame = vec![7u8; (w * h * 3) as usize];
         let white = [255, 255, 255];
-        for area in
-            [(500.0, 20.0, 30.0, 30.0), (20.0, 500.0, 30.0, 30.0), (-90.0, -90.0, 30.0, 30.0), (10.0, 10.0, 0.0, 5.0)]
-        {
-            draw_shape(&mut Canvas::whole(&mut frame, (w, h)), ShapeKind::Ellipse, area, white, (1.0, 0.1), None);
+        for area in [
+            ((500.0, 20.0), (30.0, 30.0)),
+            ((20.0, 500.0), (30.0, 30.0)),
+            ((-90.0, -90.0), (30.0, 30.0)),
+            ((10.0, 10.0), (0.0, 5.0)),
+        ] {
+            let canvas = &mut Canvas::whole(&mut frame, (w, h));
+            draw_shape(canvas, ShapeKind::Ellipse, area.0, area.1, white, (1.0, 0.1), None);
         }
         assert!(frame.iter().all(|&b| b == 7));
-        let square = (32.0, 24.0, 10.0, 10.0);
-        draw_shape(&mut Canvas::whole(&mut frame, (w, h)), ShapeKind::Rect, square, white, (1.0, 0.01), None);
+        let canvas = &mut Canvas::whole(&mut frame, (w, h));
+        draw_shape(canvas, ShapeKind::Rect, (32.0, 24.0), (10.0, 10.0), white, (1.0, 0.01), None);
         assert_eq!(&frame[((24 * w + 32) * 3) as usize..][..3], &white);
     }
 }

@@ -4,6 +4,7 @@
 
 use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
+use crate::geom::Rect;
 use crate::math::{cos, pow, sin};
 use crate::raster::{clip_rows, columns_within, Canvas};
 
@@ -18,13 +19,14 @@ struct Particle {
 
 pub struct Particles {
     kind: ParticleKind,
-    area: [f32; 4],
+    /// Where particles live, in canvas fractions.
+    area: Rect,
     color: Color,
     items: Vec<Particle>,
 }
 
 impl Particles {
-    pub fn new(kind: ParticleKind, count: u32, seed: u64, color: Color, size: f32, area: [f32; 4]) -> Particles {
+    pub fn new(kind: ParticleKind, count: u32, seed: u64, color: Color, size: f32, area: Rect) -> Particles {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let items = (0..count)
             .map(|_| {
@@ -62,7 +64,7 @@ impl Particles {
         let ((w, h), rows) = (canvas.size(), canvas.rows.clone());
         for p in &self.items {
             // Rows first (cheap, no sway): most particles miss a given band.
-            let [ax, ay, aw, ah] = self.area;
+            let Rect { x: ax, y: ay, w: aw, h: ah } = self.area;
             let y = (ay + ((p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3)))) * h as f32;
             let r = (p.size * h as f32).max(0.75);
             if y + r + 1.0 < rows.start as f32 || y - r - 1.0 >= rows.end as f32 {
@@ -93,7 +95,7 @@ impl Particles {
     fn draw_splash(&self, canvas: &mut Canvas<'_>, since: f32, alpha: f32) {
         const GRAVITY: f32 = 1.6;
         let (w, h) = canvas.size();
-        let [ax, ay, aw, ah] = self.area;
+        let Rect { x: ax, y: ay, w: aw, h: ah } = self.area;
         let (ox, oy) = (ax + aw / 2.0, ay + ah);
         for p in &self.items {
             // Staggered launches over the first 0.25 s, spread across the area's width.
@@ -117,7 +119,7 @@ impl Particles {
     fn draw_confetti(&self, canvas: &mut Canvas<'_>, t: f32, alpha: f32) {
         let (w, h) = canvas.size();
         const PALETTE: [[u8; 3]; 5] = [[255, 77, 109], [255, 209, 61], [72, 219, 140], [66, 165, 245], [186, 104, 200]];
-        let [ax, ay, aw, ah] = self.area;
+        let Rect { x: ax, y: ay, w: aw, h: ah } = self.area;
         for (i, p) in self.items.iter().enumerate() {
             let sway = 0.025 * sin(t * 2.3 + p.phase);
             let x = (ax + (p.x * aw + p.vx * t + sway).rem_euclid(aw.max(1e-3))) * w as f32;
@@ -126,21 +128,22 @@ impl Particles {
             let flip = cos(t * (4.0 + p.phase) + p.phase).abs().max(0.15);
             let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
             let c = Color([color[0], color[1], color[2], 255]);
-            let rect = (x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
+            let rect = Rect::new(x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
             fill_box(canvas, rect, c, alpha);
         }
     }
 }
 
 /// An axis-aligned box with 1-pixel antialiased edges.
-fn fill_box(canvas: &mut Canvas<'_>, (x, y, bw, bh): (f32, f32, f32, f32), color: Color, alpha: f32) {
+fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: Color, alpha: f32) {
     let (w, h) = canvas.size();
-    let (x0, x1) = (x.floor().max(0.0) as u32, ((x + bw).ceil().max(0.0) as u32).min(w));
-    let Some(ys) = clip_rows(y.floor() as i32, (y + bh).ceil() as i32, &canvas.rows, h) else { return };
+    let (x, y, right, bottom) = (rect.x, rect.y, rect.right(), rect.bottom());
+    let (x0, x1) = (x.floor().max(0.0) as u32, (right.ceil().max(0.0) as u32).min(w));
+    let Some(ys) = clip_rows(y.floor() as i32, bottom.ceil() as i32, &canvas.rows, h) else { return };
     for py in ys {
-        let cy = ((py as f32 + 1.0).min(y + bh) - (py as f32).max(y)).clamp(0.0, 1.0);
+        let cy = ((py as f32 + 1.0).min(bottom) - (py as f32).max(y)).clamp(0.0, 1.0);
         for px in x0..x1 {
-            let cx = ((px as f32 + 1.0).min(x + bw) - (px as f32).max(x)).clamp(0.0, 1.0);
+            let cx = ((px as f32 + 1.0).min(right) - (px as f32).max(x)).clamp(0.0, 1.0);
             let a = ((cx * cy * alpha).clamp(0.0, 1.0) * 256.0) as u32;
             let i = canvas.at(px, py);
             let frame = canvas.bytes_mut();
@@ -208,7 +211,7 @@ mod tests {
     fn ink(kind: ParticleKind, t: f32, since: f32) -> usize {
         let (w, h) = (200u32, 200u32);
         let mut frame = vec![0u8; (w * h * 3) as usize];
-        let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, [0.2, 0.2, 0.6, 0.6]);
+        let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, Rect::new(0.2, 0.2, 0.6, 0.6));
         p.draw(&mut Canvas::whole(&mut frame, (w, h)), t, since, 1.0);
         frame.iter().filter(|&&b| b > 40).count()
     }
@@ -236,8 +239,15 @@ mod tests {
         let (w, h) = (200u32, 200u32);
         let draw = |t: f32| {
             let mut frame = vec![0u8; (w * h * 3) as usize];
-            Particles::new(ParticleKind::Confetti, 80, 9, Color([255, 255, 255, 255]), 0.01, [0.0, 0.0, 1.0, 1.0])
-                .draw(&mut Canvas::whole(&mut frame, (w, h)), t, t, 1.0);
+            Particles::new(
+                ParticleKind::Confetti,
+                80,
+                9,
+                Color([255, 255, 255, 255]),
+                0.01,
+                Rect::new(0.0, 0.0, 1.0, 1.0),
+            )
+            .draw(&mut Canvas::whole(&mut frame, (w, h)), t, t, 1.0);
             frame
         };
         let (a, b) = (draw(1.0), draw(1.2));

@@ -2,6 +2,7 @@
 //! corners) and the blurred backdrop (static, or moving for parallax).
 
 use super::spec::{Anim, Span};
+use crate::geom::Rect;
 use crate::math::{log2, sin};
 use crate::raster::{
     apply_lut, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo, Canvas,
@@ -28,7 +29,8 @@ pub(super) struct PhotoLayer {
     /// The photo prefiltered to the largest size it is shown at, then
     /// successively halved: defocus samples a smaller level, upscaled.
     levels: Vec<RgbImage>,
-    rect: (f32, f32, f32, f32),
+    /// Where it is at zoom 1, without pan or shake.
+    rect: Rect,
     zoom: Anim,
     pan_x: Anim,
     pan_y: Anim,
@@ -48,10 +50,10 @@ fn level_for(radius: f32) -> f32 {
 
 impl PhotoLayer {
     pub fn new(img: &RgbImage, spec: PhotoSpec<'_>, canvas: (u32, u32)) -> PhotoLayer {
-        let rect = contain(spec.area, canvas, (img.width(), img.height()));
+        let rect = contain(Rect::from(spec.area), canvas, (img.width(), img.height()));
         // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
         let big = spec.zoom.max().max(1.0);
-        let top = resize_photo(img, (rect.2 * big).ceil().max(1.0) as u32, (rect.3 * big).ceil().max(1.0) as u32);
+        let top = resize_photo(img, (rect.w * big).ceil().max(1.0) as u32, (rect.h * big).ceil().max(1.0) as u32);
         let deepest = level_for(spec.blur.max()).ceil().clamp(0.0, 6.0) as usize;
         let mut levels = vec![top];
         for _ in 0..deepest {
@@ -75,7 +77,7 @@ impl PhotoLayer {
     }
 
     /// Where the photo is at `t` (without its border).
-    pub fn placed(&self, t: f32, canvas: (u32, u32)) -> (f32, f32, f32, f32) {
+    pub fn placed(&self, t: f32, canvas: (u32, u32)) -> Rect {
         place(self.rect, (&self.zoom, &self.pan_x, &self.pan_y, self.shake), t, canvas)
     }
 
@@ -89,11 +91,12 @@ impl PhotoLayer {
             return None;
         }
         let placed = self.placed(t, (w, h));
-        let (xs, (y0, y1)) = photo_bounds(placed, self.border, w);
-        let b = self.border as f32;
-        let radius = self.corner * (placed.2 + 2.0 * b).min(placed.3 + 2.0 * b);
+        let (xs, rows) = photo_bounds(placed, self.border, w);
+        let outer = placed.outset(self.border as f32);
+        let radius = self.corner * outer.w.min(outer.h);
         let corner_rows = if radius >= 1.0 { radius.ceil() as i32 + 1 } else { 0 };
-        let ys = (y0 + corner_rows).clamp(0, h as i32) as u32..(y1 - corner_rows).clamp(0, h as i32) as u32;
+        let ys =
+            (rows.start + corner_rows).clamp(0, h as i32) as u32..(rows.end - corner_rows).clamp(0, h as i32) as u32;
         let xs = xs.start.max(0) as u32..xs.end.max(0) as u32;
         (!xs.is_empty() && !ys.is_empty()).then_some((xs, ys))
     }
@@ -110,9 +113,8 @@ impl PhotoLayer {
             blit_photo_rotated(canvas, level, placed, self.border, angle);
             return;
         }
-        let b = self.border as f32;
-        let outer = (placed.0 - b, placed.1 - b, placed.2 + 2.0 * b, placed.3 + 2.0 * b);
-        let radius = self.corner * outer.2.min(outer.3);
+        let outer = placed.outset(self.border as f32);
+        let radius = self.corner * outer.w.min(outer.h);
         let saved = Corners::save(canvas, outer, radius);
         let alpha = (k.clamp(0.0, 1.0) * 256.0) as u32;
         blit_photo(canvas, &self.levels[lo], placed, self.border, alpha);
@@ -128,24 +130,26 @@ impl PhotoLayer {
 /// before the photo was drawn so that what falls outside the rounding can be
 /// put back (with a one-pixel antialiased edge). Cheap: only the corners.
 struct Corners {
-    rect: (f32, f32, f32, f32),
+    rect: Rect,
     radius: f32,
-    /// Each corner square as (x0, x1, y0, y1) and its saved pixels.
     boxes: Vec<CornerBox>,
 }
 
-type CornerBox = ((u32, u32, u32, u32), Vec<u8>);
+/// One corner square (within the canvas's rows) and its saved pixels.
+struct CornerBox {
+    cols: Range<u32>,
+    rows: Range<u32>,
+    saved: Vec<u8>,
+}
 
 impl Corners {
     /// Saves the corner squares' pixels within the canvas's rows.
-    fn save(canvas: &Canvas<'_>, rect: (f32, f32, f32, f32), radius: f32) -> Corners {
+    fn save(canvas: &Canvas<'_>, rect: Rect, radius: f32) -> Corners {
         let ((w, h), rows) = (canvas.size(), &canvas.rows);
         let mut boxes = Vec::new();
         if radius >= 1.0 {
-            let (x0, y0, rw, rh) = rect;
-            for (cx, cy) in
-                [(x0, y0), (x0 + rw - radius, y0), (x0, y0 + rh - radius), (x0 + rw - radius, y0 + rh - radius)]
-            {
+            let (x0, y0, x1, y1) = (rect.x, rect.y, rect.right() - radius, rect.bottom() - radius);
+            for (cx, cy) in [(x0, y0), (x1, y0), (x0, y1), (x1, y1)] {
                 let bx = (cx.floor().max(0.0) as u32, (cx + radius).ceil().clamp(0.0, w as f32) as u32);
                 let by = (cy.floor().max(0.0) as u32, (cy + radius).ceil().clamp(0.0, h as f32) as u32);
                 let by = (by.0.max(rows.start), by.1.min(rows.end));
@@ -156,22 +160,21 @@ impl Corners {
                 for y in by.0..by.1 {
                     pixels.extend_from_slice(&canvas.bytes()[canvas.at(bx.0, y)..canvas.at(bx.1, y)]);
                 }
-                boxes.push(((bx.0, bx.1, by.0, by.1), pixels));
+                boxes.push(CornerBox { cols: bx.0..bx.1, rows: by.0..by.1, saved: pixels });
             }
         }
         Corners { rect, radius, boxes }
     }
 
     fn restore_outside(&self, canvas: &mut Canvas<'_>) {
-        let (x0, y0, rw, rh) = self.rect;
-        let r = self.radius;
+        let (rect, r) = (self.rect, self.radius);
         // Centres of the corner circles.
-        let (cl, cr, ct, cb) = (x0 + r, x0 + rw - r, y0 + r, y0 + rh - r);
-        for ((bx0, bx1, by0, by1), saved) in &self.boxes {
+        let (cl, cr, ct, cb) = (rect.x + r, rect.right() - r, rect.y + r, rect.bottom() - r);
+        for CornerBox { cols, rows, saved } in &self.boxes {
             let mut i = 0;
-            for y in *by0..*by1 {
+            for y in rows.clone() {
                 let py = y as f32 + 0.5;
-                for x in *bx0..*bx1 {
+                for x in cols.clone() {
                     let px = x as f32 + 0.5;
                     let dx = (cl - px).max(px - cr).max(0.0);
                     let dy = (ct - py).max(py - cb).max(0.0);
@@ -239,7 +242,7 @@ impl Backdrop {
                 let (dw, dh) = (w as f32 * z, h as f32 * z);
                 let cx = w as f32 / 2.0 + drift_x.at(t) * w as f32;
                 let cy = h as f32 / 2.0 + drift_y.at(t) * h as f32;
-                let rect = (cx - dw / 2.0, cy - dh / 2.0, dw, dh);
+                let rect = Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh);
                 blit_photo(canvas, image, rect, 0, (k * 256.0) as u32);
             }
         }
@@ -247,28 +250,28 @@ impl Backdrop {
 }
 
 /// The photo's rectangle at zoom 1: contained in `area` (canvas fractions), centred.
-pub(super) fn contain(area: [f32; 4], (w, h): (u32, u32), (iw, ih): (u32, u32)) -> (f32, f32, f32, f32) {
-    let (bw, bh) = (area[2] * w as f32, area[3] * h as f32);
+pub(super) fn contain(area: Rect, (w, h): (u32, u32), (iw, ih): (u32, u32)) -> Rect {
+    let (bw, bh) = (area.w * w as f32, area.h * h as f32);
     let s = (bw / iw as f32).min(bh / ih as f32);
     let (pw, ph) = (iw as f32 * s, ih as f32 * s);
-    (area[0] * w as f32 + (bw - pw) / 2.0, area[1] * h as f32 + (bh - ph) / 2.0, pw, ph)
+    Rect::new(area.x * w as f32 + (bw - pw) / 2.0, area.y * h as f32 + (bh - ph) / 2.0, pw, ph)
 }
 
 /// Where the photo is drawn at time `t`: zoom about the centre, pan, shake.
 pub(super) fn place(
-    rect: (f32, f32, f32, f32),
+    rect: Rect,
     (zoom, pan_x, pan_y, shake): (&Anim, &Anim, &Anim, f32),
     t: f32,
     (w, h): (u32, u32),
-) -> (f32, f32, f32, f32) {
+) -> Rect {
     let z = zoom.at(t).max(0.01);
-    let (dw, dh) = (rect.2 * z, rect.3 * z);
+    let (dw, dh) = (rect.w * z, rect.h * z);
     // Handheld shake: two incommensurate sines per axis, deterministic.
     let sx = shake * (sin(t * 11.3) * 0.6 + sin(t * 17.9 + 1.3) * 0.4);
     let sy = shake * (sin(t * 13.7 + 0.7) * 0.6 + sin(t * 19.1) * 0.4);
-    let cx = rect.0 + rect.2 / 2.0 + pan_x.at(t) * w as f32 + sx;
-    let cy = rect.1 + rect.3 / 2.0 + pan_y.at(t) * h as f32 + sy;
-    (cx - dw / 2.0, cy - dh / 2.0, dw, dh)
+    let (cx, cy) = rect.centre();
+    let (cx, cy) = (cx + pan_x.at(t) * w as f32 + sx, cy + pan_y.at(t) * h as f32 + sy);
+    Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
+use crate::geom::Rect;
 use crate::raster::{blend_frames, blit_photo, smoothstep, Canvas};
 use image::RgbImage;
 
@@ -156,7 +157,7 @@ fn combine(kind: TransitionKind, p: f32, canvas: &mut Canvas<'_>, incoming: &[u8
             canvas.bytes_mut().copy_from_slice(incoming);
             let z = 1.0 + 0.8 * p;
             let (dw, dh) = (w as f32 * z, h as f32 * z);
-            let rect = ((w as f32 - dw) / 2.0, (h as f32 - dh) / 2.0, dw, dh);
+            let rect = Rect::new((w as f32 - dw) / 2.0, (h as f32 - dh) / 2.0, dw, dh);
             blit_photo(canvas, &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32);
         }
     }

@@ -2,6 +2,8 @@
 //! space), the distance transform that grows outlines and finds the inside
 //! of glyphs, and [`Paint`], what a fill paints at each pixel.
 
+use crate::geom::IRect;
+
 /// Alpha masks of a glyph or a whole text, in a box of text space.
 pub(crate) struct Sprite {
     pub x: i32,
@@ -16,9 +18,10 @@ pub(crate) struct Sprite {
 }
 
 impl Sprite {
-    /// `fill` covers the box `(x, y, w, h)`; with an outline of `radius`
-    /// pixels the box grows to hold it.
-    pub(crate) fn new((x, y, w, h): (i32, i32, u32, u32), fill: Vec<u8>, radius: f32) -> Sprite {
+    /// `fill` covers the box `rect`; with an outline of `radius` pixels the
+    /// box grows to hold it.
+    pub(crate) fn new(rect: IRect, fill: Vec<u8>, radius: f32) -> Sprite {
+        let IRect { x, y, w, h } = rect;
         if radius <= 0.0 {
             return Sprite { x, y, w, h, fill, solid: None, ring: None };
         }
@@ -43,8 +46,8 @@ impl Sprite {
         Sprite { x, y, w: pw, h: ph, fill: padded, solid: Some(solid), ring: Some(ring) }
     }
 
-    pub(crate) fn rect(&self) -> (i32, i32, u32, u32) {
-        (self.x, self.y, self.w, self.h)
+    pub(crate) fn rect(&self) -> IRect {
+        IRect::new(self.x, self.y, self.w, self.h)
     }
 
     pub(crate) fn centre(&self) -> (f32, f32) {

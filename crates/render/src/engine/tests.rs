@@ -171,7 +171,7 @@ fn portrait_photos_never_lose_their_top_third() {
         for (iw, ih) in [(600u32, 800u32), (400, 1000)] {
             let mut t = 0.0;
             while t < until {
-                let (x, y, w, h) = spec.photo_rect_at((iw, ih), t).unwrap();
+                let Rect { x, y, w, h } = spec.photo_rect_at((iw, ih), t).unwrap();
                 let (cw, ch) = (spec.width as f32, spec.height as f32);
                 assert!(y >= -0.5 && y + h / 3.0 <= ch + 0.5, "{id} {iw}x{ih} at {t}s: top third cut ({y}, {h})");
                 assert!(x >= -0.5 && x + w <= cw + 0.5, "{id} {iw}x{ih} at {t}s: sides cut ({x}, {w})");

@@ -10,6 +10,7 @@
 use super::spec::{Color, Outline, Reveal, TextFill};
 use super::sprite::{Paint, Sprite};
 use super::water::Water;
+use crate::geom::IRect;
 use crate::raster::{clip_rows, colour_run, fill_rect, for_rows, smoothstep, Canvas};
 use crate::text::render_text;
 
@@ -92,9 +93,12 @@ impl TextLayer {
         let mask = render_text(content, px, w as f32 * 0.9, 3);
         // Zero or negative widths mean no outline; at most 5 % of the canvas.
         let radius = style.outline.map_or(0.0, |o| (o.width * h as f32).clamp(0.0, h as f32 * 0.05));
-        let whole = Sprite::new((0, 0, mask.width, mask.height), mask.alpha, radius);
-        let glyphs =
-            mask.glyphs.into_iter().map(|g| Sprite::new((g.x as i32, g.y as i32, g.w, g.h), g.alpha, radius)).collect();
+        let whole = Sprite::new(IRect::new(0, 0, mask.width, mask.height), mask.alpha, radius);
+        let glyphs = mask
+            .glyphs
+            .into_iter()
+            .map(|g| Sprite::new(IRect::new(g.x as i32, g.y as i32, g.w, g.h), g.alpha, radius))
+            .collect();
         let water = (style.fill == TextFill::Water).then(|| Water::new(&whole, &mask.lines, px, style.reveal_secs));
         TextLayer {
             style,
@@ -151,7 +155,7 @@ impl TextLayer {
             let grow = if s.reveal == Reveal::Pop { smoothstep(local / each) } else { 1.0 };
             let pad = (h as f32 * 0.02) as i32;
             let a = alpha * grow * f32::from(plate.0[3]) / 255.0;
-            let rect = (left - 2 * pad, top - pad, visible_w as i32 + 4 * pad, self.height as i32 + 2 * pad);
+            let rect = IRect::new(left - 2 * pad, top - pad, visible_w + 4 * pad as u32, self.height + 2 * pad as u32);
             fill_rect(canvas, rect, rgb(plate), a);
         }
         // Wipes clip at a column of text space, growing over the padded width.
@@ -225,16 +229,9 @@ impl Painter<'_, '_> {
 
     /// Unscaled: the same arithmetic as [`crate::raster::blend_mask`], so a
     /// sprite drawn at its own size matches a mask blended directly.
-    fn blit<P: Paint>(
-        &mut self,
-        (sx, sy, sw, sh): (i32, i32, u32, u32),
-        mask: &[u8],
-        (ox, oy): (i32, i32),
-        clip: i32,
-        k: f32,
-        paint: &P,
-    ) {
+    fn blit<P: Paint>(&mut self, sprite: IRect, mask: &[u8], (ox, oy): (i32, i32), clip: i32, k: f32, paint: &P) {
         let kk = (k.clamp(0.0, 1.0) * 256.0) as u32;
+        let IRect { x: sx, y: sy, w: sw, h: sh } = sprite;
         let (fx0, fy0) = ((ox + sx).max(0), (oy + sy).max(0));
         let canvas = &mut *self.0;
         let fx1 = (ox + sx + (sw as i32).min(clip.saturating_sub(sx))).min(canvas.w as i32);
@@ -395,8 +392,8 @@ mod tests {
                 paint(&mut Painter(&mut Canvas::band_of(&mut frame, (w, h), rows.clone())));
                 frame
             };
-            let solid = draw(&|c| c.blit((2, 1, sw, sh), &mask, origin, clip, k, &Solid([250, 40, 7])));
-            let general = draw(&|c| c.blit((2, 1, sw, sh), &mask, origin, clip, k, &Same([250, 40, 7])));
+            let solid = draw(&|c| c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, k, &Solid([250, 40, 7])));
+            let general = draw(&|c| c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, k, &Same([250, 40, 7])));
             assert!(solid == general, "origin {origin:?}, clip {clip}, k {k}");
             assert!(clip == 0 || solid != base, "origin {origin:?}: something was drawn");
         }

@@ -4,32 +4,26 @@
 
 use super::canvas::{clip_rows, for_rows, Canvas};
 use super::rowops::{blend_rows, resample_row, resample_row_over, HTap, RowTaps};
+use crate::geom::Rect;
 use image::RgbImage;
 use std::ops::Range;
 
-/// The pixels a [`blit_photo`] writes, border included: its columns,
-/// clipped to a frame `fw` wide, and its rows (unclipped). At full opacity it
-/// writes every one of them, whatever was there.
-pub(crate) fn photo_bounds((x0, y0, dw, dh): (f32, f32, f32, f32), border: i32, fw: u32) -> (Range<i32>, (i32, i32)) {
-    let (bx0, by0) = (x0.floor() as i32 - border, y0.floor() as i32 - border);
-    let (bx1, by1) = ((x0 + dw).ceil() as i32 + border, (y0 + dh).ceil() as i32 + border);
-    (bx0.max(0)..bx1.min(fw as i32), (by0, by1))
+/// The pixels a [`blit_photo`] of `rect` writes, border included: its
+/// columns, clipped to a frame `fw` wide, and its rows (unclipped). At full
+/// opacity it writes every one of them, whatever was there.
+pub(crate) fn photo_bounds(rect: Rect, border: i32, fw: u32) -> (Range<i32>, Range<i32>) {
+    let (bx0, by0) = (rect.x.floor() as i32 - border, rect.y.floor() as i32 - border);
+    let (bx1, by1) = (rect.right().ceil() as i32 + border, rect.bottom().ceil() as i32 + border);
+    (bx0.max(0)..bx1.min(fw as i32), by0..by1)
 }
 
-/// Draws `photo` scaled into the rectangle `(x0, y0, dw, dh)` (sub-pixel
-/// position and size), with a `border`-pixel print border around it, at
+/// Draws `photo` scaled into `rect` (sub-pixel position and size), with a `border`-pixel print border around it, at
 /// opacity `alpha` (0..=256, 256 = opaque).
 /// Bilinear in fixed point, separable: each output row first blends its
 /// two source rows into a 15-bit row, then takes two horizontal taps per
 /// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
 /// the same bytes either way).
-pub(crate) fn blit_photo(
-    canvas: &mut Canvas<'_>,
-    photo: &RgbImage,
-    (x0, y0, dw, dh): (f32, f32, f32, f32),
-    border: i32,
-    alpha: u32,
-) {
+pub(crate) fn blit_photo(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, border: i32, alpha: u32) {
     let alpha = alpha.min(256);
     if alpha == 0 {
         return;
@@ -39,11 +33,12 @@ pub(crate) fn blit_photo(
         *dst = if alpha == 256 { v as u8 } else { ((u32::from(*dst) * (256 - alpha) + v * alpha) >> 8) as u8 };
     };
     let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, u32::from(c)));
+    let Rect { x: x0, y: y0, w: dw, h: dh } = rect;
     let fw = canvas.w;
     let sy = photo.height() as f32 / dh;
     let ph = photo.height() as f32;
-    let (xs, (by0, by1)) = photo_bounds((x0, y0, dw, dh), border, fw);
-    let Some(ys) = clip_rows(by0, by1, &canvas.rows, canvas.h).filter(|_| !xs.is_empty()) else {
+    let (xs, rows) = photo_bounds(rect, border, fw);
+    let Some(ys) = clip_rows(rows.start, rows.end, &canvas.rows, canvas.h).filter(|_| !xs.is_empty()) else {
         return; // off-screen or outside the band, or degenerate (e.g. a tiny photo with a negative border)
     };
     let key = ColumnsKey { x0: x0.to_bits(), dw: dw.to_bits(), pw: photo.width(), fw, border };
@@ -99,7 +94,7 @@ impl Columns {
     fn new(ColumnsKey { x0, dw, pw, fw, border }: ColumnsKey) -> Columns {
         let (x0, dw) = (f32::from_bits(x0), f32::from_bits(dw));
         let sx = pw as f32 / dw;
-        let (xs, _) = photo_bounds((x0, 0.0, dw, 0.0), border, fw);
+        let (xs, _) = photo_bounds(Rect::new(x0, 0.0, dw, 0.0), border, fw);
         // Source taps per column (None = border). Inside columns are contiguous.
         let taps: Vec<Option<Tap>> = xs.map(|x| Tap::new((x as f32 + 0.5 - x0) * sx - 0.5, pw as f32)).collect();
         let first = taps.iter().position(Option::is_some);
@@ -148,15 +143,10 @@ fn with_columns<R>(key: ColumnsKey, f: impl FnOnce(&Columns) -> R) -> R {
 
 /// Like [`blit_photo`], rotated by `angle` radians about the rectangle's
 /// centre (inverse mapping per pixel; used only while a photo is turning).
-pub(crate) fn blit_photo_rotated(
-    canvas: &mut Canvas<'_>,
-    photo: &RgbImage,
-    (x0, y0, dw, dh): (f32, f32, f32, f32),
-    border: i32,
-    angle: f32,
-) {
+pub(crate) fn blit_photo_rotated(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, border: i32, angle: f32) {
     let (fw, fh) = canvas.size();
-    let (cx, cy) = (x0 + dw / 2.0, y0 + dh / 2.0);
+    let (cx, cy) = rect.centre();
+    let (dw, dh) = (rect.w, rect.h);
     let (sin, cos) = crate::math::sin_cos(angle);
     let (hw, hh) = (dw / 2.0 + border as f32, dh / 2.0 + border as f32);
     // Bounding box of the rotated rectangle (border included).
@@ -257,7 +247,13 @@ mod tests {
         let (w, h) = (100u32, 100u32);
         let mut frame = vec![128u8; (w * h * 3) as usize];
         let quarter = std::f32::consts::FRAC_PI_2;
-        blit_photo_rotated(&mut Canvas::whole(&mut frame, (w, h)), &photo, (30.0, 30.0, 40.0, 40.0), 0, quarter);
+        blit_photo_rotated(
+            &mut Canvas::whole(&mut frame, (w, h)),
+            &photo,
+            Rect::new(30.0, 30.0, 40.0, 40.0),
+            0,
+            quarter,
+        );
         let at = |x: u32, y: u32| frame[((y * w + x) * 3) as usize];
         assert!(at(50, 40) > 200, "top is bright: {}", at(50, 40));
         assert!(at(50, 60) < 50, "bottom is dark: {}", at(50, 60));
@@ -265,8 +261,8 @@ mod tests {
         // Zero rotation matches the straight blit.
         let mut a = vec![0u8; (w * h * 3) as usize];
         let mut b = a.clone();
-        blit_photo(&mut Canvas::whole(&mut a, (w, h)), &photo, (30.0, 30.0, 40.0, 40.0), 2, 256);
-        blit_photo_rotated(&mut Canvas::whole(&mut b, (w, h)), &photo, (30.0, 30.0, 40.0, 40.0), 2, 1e-6);
+        blit_photo(&mut Canvas::whole(&mut a, (w, h)), &photo, Rect::new(30.0, 30.0, 40.0, 40.0), 2, 256);
+        blit_photo_rotated(&mut Canvas::whole(&mut b, (w, h)), &photo, Rect::new(30.0, 30.0, 40.0, 40.0), 2, 1e-6);
         let differ = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 2).count();
         assert!(differ < 40, "{differ} bytes differ");
     }

@@ -2,12 +2,14 @@
 
 use super::blend::{blend_toward, weighted_colour};
 use super::canvas::{clip_rows, for_rows, Canvas};
+use crate::geom::IRect;
 
-pub(crate) fn fill_rect(canvas: &mut Canvas<'_>, (x, y, rw, rh): (i32, i32, i32, i32), color: [u8; 3], alpha: f32) {
+/// Blends `color` over the pixels of `rect` within the canvas.
+pub(crate) fn fill_rect(canvas: &mut Canvas<'_>, rect: IRect, color: [u8; 3], alpha: f32) {
     let a = (alpha.clamp(0.0, 1.0) * 256.0) as u16;
     let w = canvas.w;
-    let Some(ys) = clip_rows(y, y.saturating_add(rh), &canvas.rows, canvas.h) else { return };
-    let (x0, x1) = (x.clamp(0, w as i32) as usize, x.saturating_add(rw).clamp(0, w as i32) as usize);
+    let Some(ys) = clip_rows(rect.y, rect.bottom(), &canvas.rows, canvas.h) else { return };
+    let (x0, x1) = (rect.x.clamp(0, w as i32) as usize, rect.right().clamp(0, w as i32) as usize);
     if x0 >= x1 {
         return;
     }
@@ -25,7 +27,10 @@ mod tests {
     fn rectangles_blend_their_clipped_pixels_in_the_band() {
         let (w, h) = (20u32, 12u32);
         let base: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
-        for rect in [(3, 2, 7, 5), (-4, -3, 9, 8), (15, 9, 30, 30), (-50, 0, 10, 4), (5, 5, 0, 3), (2, 1, 4, -2)] {
+        for (x, y, rw, rh) in
+            [(3, 2, 7, 5), (-4, -3, 9, 8), (15, 9, 30, 30), (-50, 0, 10, 4), (5, 5, 0, 3), (2, 1, 4, 0)]
+        {
+            let rect = IRect::new(x, y, rw, rh);
             let rows = 3..9;
             let mut frame = base.clone();
             fill_rect(&mut Canvas::band_of(&mut frame, (w, h), rows.clone()), rect, [200, 10, 90], 0.4);
@@ -33,8 +38,8 @@ mod tests {
             for (i, (&got, &was)) in frame.iter().zip(&base).enumerate() {
                 let (x, y, c) = ((i as u32 / 3 % w) as i32, i as u32 / 3 / w, i % 3);
                 let inside = rows.contains(&y)
-                    && (rect.0..rect.0 + rect.2).contains(&x)
-                    && (rect.1..rect.1 + rect.3).contains(&(y as i32));
+                    && (rect.x..rect.right()).contains(&x)
+                    && (rect.y..rect.bottom()).contains(&(y as i32));
                 let want = if inside {
                     ((u32::from(was) * (256 - a) + u32::from([200u8, 10, 90][c]) * a) >> 8) as u8
                 } else {
