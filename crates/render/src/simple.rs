@@ -6,7 +6,7 @@ use crate::geom::{IRect, Rect};
 use crate::math::{cos, sin};
 use crate::raster::{
     bands, blend_mask, blit_photo, blurred_backdrop, draw_in_bands, fill_rect, for_rows, resize_photo, smoothstep,
-    Canvas,
+    Canvas, Opacity,
 };
 use crate::soundtrack::{soundtrack, Soundtrack};
 use crate::text::{render_text, TextMask};
@@ -143,7 +143,7 @@ impl Scene {
             let dh = rect.h as f32 * zoom;
             let cx = rect.x as f32 + rect.w as f32 / 2.0;
             let cy = rect.y as f32 + rect.h as f32 / 2.0;
-            blit_photo(canvas, photo, Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh), BORDER, 256);
+            blit_photo(canvas, photo, Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh), BORDER, Opacity::OPAQUE);
         }
         if let Some(mask) = &self.caption {
             // Fade in over the first 0.8 s while sliding up a little.
@@ -160,11 +160,11 @@ impl Scene {
                 let pad = (self.h.min(self.w) as f32 * 0.02) as i32;
                 let plate =
                     IRect::new(left - 2 * pad, top - pad, mask.width + 4 * pad as u32, mask.height + 2 * pad as u32);
-                fill_rect(canvas, plate, [0, 0, 0], 0.55 * appear);
+                fill_rect(canvas, plate, [0, 0, 0], Opacity::from_unit(0.55 * appear));
             }
             let shadow = (self.h.min(self.w) / 240).max(2) as i32;
-            blend_mask(canvas, mask, (left + shadow, top + shadow), ([0, 0, 0], 0.6 * appear));
-            blend_mask(canvas, mask, (left, top), ([255, 255, 255], appear));
+            blend_mask(canvas, mask, (left + shadow, top + shadow), ([0, 0, 0], Opacity::from_unit(0.6 * appear)));
+            blend_mask(canvas, mask, (left, top), ([255, 255, 255], Opacity::from_unit(appear)));
         }
     }
 

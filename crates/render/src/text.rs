@@ -1,4 +1,4 @@
-//! Caption text: shaping, line breaking and rasterising, once, to an alpha
+//! Caption text: shaping, line breaking and rasterising, once, to a coverage
 //! mask that frames then blend, plus one small mask per glyph so reveals can
 //! act glyph by glyph.
 //!
@@ -72,7 +72,7 @@ fn line_metrics(px: f32) -> (f32, f32, f32) {
 pub struct TextMask {
     pub width: u32,
     pub height: u32,
-    pub alpha: Vec<u8>,
+    pub coverage: Vec<u8>,
     /// Every glyph with ink, in reading order (line by line, and within a
     /// line in the order of the text): glyph `i` is the `i`-th to appear.
     pub glyphs: Vec<GlyphBox>,
@@ -88,7 +88,7 @@ pub struct GlyphBox {
     pub y: u32,
     pub w: u32,
     pub h: u32,
-    pub alpha: Vec<u8>,
+    pub coverage: Vec<u8>,
 }
 
 /// A shaped glyph of a line: font, glyph ID, pen position and vertical
@@ -204,7 +204,7 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
     let line_h = (ascent - descent + gap).ceil();
     let width = lines.iter().map(|l| line_width(l, size)).fold(1.0f32, f32::max).ceil() as u32 + 4;
     let height = (line_h * lines.len() as f32).ceil() as u32 + 4;
-    let mut alpha = vec![0u8; (width * height) as usize];
+    let mut coverage = vec![0u8; (width * height) as usize];
     let mut glyphs = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let (placed, lw) = shape_line(line, size);
@@ -237,18 +237,18 @@ pub fn render_text(text: &str, px: f32, max_w: f32, max_lines: usize) -> TextMas
             }
             for (r, row) in own.chunks_exact(bw as usize).enumerate() {
                 let at = ((y0 as u32 + r as u32) * width + x0 as u32) as usize;
-                for (d, &s) in alpha[at..at + bw as usize].iter_mut().zip(row) {
+                for (d, &s) in coverage[at..at + bw as usize].iter_mut().zip(row) {
                     *d = (*d).max(s);
                 }
             }
-            boxes.push((g.cluster, GlyphBox { x: x0 as u32, y: y0 as u32, w: bw, h: bh, alpha: own }));
+            boxes.push((g.cluster, GlyphBox { x: x0 as u32, y: y0 as u32, w: bw, h: bh, coverage: own }));
         }
         // Reading order: the order of the text, even where a run was set right to left.
         boxes.sort_by_key(|(cluster, _)| *cluster);
         glyphs.extend(boxes.into_iter().map(|(_, b)| b));
     }
     let lines = (0..lines.len() as u32).map(|i| (2 + line_h as u32 * i, line_h as u32)).collect();
-    TextMask { width, height, alpha, glyphs, lines }
+    TextMask { width, height, coverage, glyphs, lines }
 }
 
 #[cfg(test)]
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn text_has_ink_and_wraps() {
         let m = render_text("Lion", 64.0, 1000.0, 2);
-        assert!(m.alpha.iter().filter(|&&a| a > 128).count() > 500);
+        assert!(m.coverage.iter().filter(|&&a| a > 128).count() > 500);
         let one = render_text("a fairly long caption that must wrap", 64.0, 400.0, 4);
         assert!(one.height > m.height * 2, "wrapped onto several lines");
         assert!(one.width <= 404);
@@ -267,10 +267,10 @@ mod tests {
         // CJK is drawn with real glyphs, and different words give different ink.
         let lion = render_text("狮子来了！", 64.0, 1000.0, 2);
         let tiger = render_text("老虎来了！", 64.0, 1000.0, 2);
-        assert!(lion.alpha.iter().filter(|&&a| a > 128).count() > 1500);
+        assert!(lion.coverage.iter().filter(|&&a| a > 128).count() > 1500);
         assert_eq!((lion.width, lion.height), (tiger.width, tiger.height));
-        let differ = lion.alpha.iter().zip(&tiger.alpha).filter(|(a, b)| a.abs_diff(**b) > 64).count();
-        assert!(differ * 100 > lion.alpha.len() * 2, "{differ} of {} pixels differ", lion.alpha.len());
+        let differ = lion.coverage.iter().zip(&tiger.coverage).filter(|(a, b)| a.abs_diff(**b) > 64).count();
+        assert!(differ * 100 > lion.coverage.len() * 2, "{differ} of {} pixels differ", lion.coverage.len());
         // Mixed scripts share one line.
         let mixed = render_text("Lion 狮子", 64.0, 2000.0, 2);
         assert!(mixed.height < lion.height * 3 / 2);
@@ -339,17 +339,17 @@ mod tests {
     fn glyph_boxes_cover_the_mask_in_reading_order() {
         let m = render_text("AV 狮子\nTo", 64.0, 1000.0, 3);
         assert_eq!(m.glyphs.len(), 6, "spaces have no box");
-        let mut union = vec![0u8; m.alpha.len()];
+        let mut union = vec![0u8; m.coverage.len()];
         for g in &m.glyphs {
             assert!(g.x + g.w <= m.width && g.y + g.h <= m.height);
-            for (r, row) in g.alpha.chunks_exact(g.w as usize).enumerate() {
+            for (r, row) in g.coverage.chunks_exact(g.w as usize).enumerate() {
                 for (c, &a) in row.iter().enumerate() {
                     let i = ((g.y + r as u32) * m.width + g.x + c as u32) as usize;
                     union[i] = union[i].max(a);
                 }
             }
         }
-        assert_eq!(union, m.alpha, "the mask is the union of the glyphs");
+        assert_eq!(union, m.coverage, "the mask is the union of the glyphs");
         // First line left to right, then the second line below it.
         let centre = |i: usize| m.glyphs[i].x + m.glyphs[i].w / 2;
         assert!((0..3).all(|i| centre(i) < centre(i + 1)));
@@ -358,6 +358,6 @@ mod tests {
         let e = render_text("🦁🦁", 64.0, 1000.0, 1);
         assert_eq!(e.glyphs.len(), 2);
         assert!(render_text("", 64.0, 1000.0, 1).glyphs.is_empty());
-        assert!(render_text(" \u{200B}\u{FE0F}\n\n", 64.0, 1000.0, 2).alpha.iter().all(|&a| a == 0));
+        assert!(render_text(" \u{200B}\u{FE0F}\n\n", 64.0, 1000.0, 2).coverage.iter().all(|&a| a == 0));
     }
 }

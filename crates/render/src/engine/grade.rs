@@ -4,15 +4,14 @@
 
 use super::rng::mix;
 use super::spec::GradeSpec;
-use crate::raster::{blend_toward, smoothstep, weighted_colour, Canvas};
+use crate::raster::{blend_toward, smoothstep, weighted_colour, Canvas, Opacity};
 use rayon::prelude::*;
 use videoagent_codec::GAIN_UNITY as UNITY;
 
 crate::simd::avx2_dispatch! {
-/// Blends the whole frame towards `color` by `k`: one 16-bit multiply-add
+/// Blends the whole frame towards `color` by `a`: one 16-bit multiply-add
 /// per byte against a row of the colour pattern, so the loop vectorises.
-pub(super) fn tint(canvas: &mut Canvas<'_>, color: [u8; 3], k: f32) {
-    let a = (k.clamp(0.0, 1.0) * 256.0) as u16;
+pub(super) fn tint(canvas: &mut Canvas<'_>, color: [u8; 3], a: Opacity) {
     let add = weighted_colour(color, a, canvas.w as usize);
     let row_bytes = canvas.row_bytes();
     for row in canvas.bytes_mut().chunks_exact_mut(row_bytes) {
@@ -124,9 +123,8 @@ impl Grade {
         Grade { lut, saturation: (spec.saturation.clamp(0.0, 4.0) * 256.0).round() as i32 }
     }
 
-    /// Grades the frame, blended with the ungraded pixels by `k` (0..1).
-    pub(super) fn apply(&self, canvas: &mut Canvas<'_>, k: f32) {
-        let a = (k.clamp(0.0, 1.0) * 256.0) as u32;
+    /// Grades the frame, laid over the ungraded pixels at opacity `a`.
+    pub(super) fn apply(&self, canvas: &mut Canvas<'_>, a: Opacity) {
         let sat = self.saturation;
         let row_bytes = canvas.row_bytes();
         canvas.bytes_mut().chunks_exact_mut(row_bytes).for_each(|row| {
@@ -139,8 +137,7 @@ impl Grade {
                     }
                 }
                 for c in 0..3 {
-                    let graded = u32::from(self.lut[c][usize::from(rgb[c])]);
-                    px[c] = ((u32::from(px[c]) * (256 - a) + graded * a) >> 8) as u8;
+                    px[c] = a.blend(px[c], self.lut[c][usize::from(rgb[c])]);
                 }
             }
         });
@@ -198,7 +195,7 @@ mod tests {
         let identity = Grade::new(&GradeSpec { contrast: 1.0, saturation: 1.0, ..GradeSpec::default() });
         let mut frame = vec![10u8, 128, 250, 60, 60, 60];
         let before = frame.clone();
-        identity.apply(&mut Canvas::whole(&mut frame, (2, 1)), 1.0);
+        identity.apply(&mut Canvas::whole(&mut frame, (2, 1)), Opacity::OPAQUE);
         assert_eq!(frame, before, "the identity grade changes nothing");
 
         let lift = Grade::new(&GradeSpec {
@@ -208,19 +205,19 @@ mod tests {
             ..GradeSpec::default()
         });
         let mut black = vec![0u8; 3];
-        lift.apply(&mut Canvas::whole(&mut black, (1, 1)), 1.0);
+        lift.apply(&mut Canvas::whole(&mut black, (1, 1)), Opacity::OPAQUE);
         assert_eq!(black, [40, 40, 40], "shadows lifted");
 
         let grey = Grade::new(&GradeSpec { contrast: 1.0, saturation: 0.0, ..GradeSpec::default() });
         let mut red = vec![200u8, 20, 20];
-        grey.apply(&mut Canvas::whole(&mut red, (1, 1)), 1.0);
+        grey.apply(&mut Canvas::whole(&mut red, (1, 1)), Opacity::OPAQUE);
         assert!(red[0].abs_diff(red[1]) <= 1 && red[1].abs_diff(red[2]) <= 1, "greyscale: {red:?}");
 
         let punchy = Grade::new(&GradeSpec { contrast: 1.5, saturation: 1.0, ..GradeSpec::default() });
         let mut px = vec![100u8, 160, 128];
-        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), 0.0);
+        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), Opacity::ZERO);
         assert_eq!(px, [100, 160, 128], "weight 0 leaves the frame alone");
-        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), 1.0);
+        punchy.apply(&mut Canvas::whole(&mut px, (1, 1)), Opacity::OPAQUE);
         assert!(px[0] < 100 && px[1] > 160, "contrast spreads values: {px:?}");
     }
 

@@ -15,7 +15,7 @@ mod water;
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::geom::Rect;
-use crate::raster::{bands, clip_rows, colour_run, columns_within, draw_in_bands, for_rows, Canvas};
+use crate::raster::{bands, clip_rows, colour_run, columns_within, draw_in_bands, for_rows, Canvas, Opacity};
 use crate::soundtrack::soundtrack;
 use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, SimpleRenderer};
 use grade::{tint, Grade, Grain, Vignette};
@@ -373,7 +373,7 @@ impl Scene {
             Prepared::Photo(p) => Some(p),
             _ => None,
         })?;
-        photo.covers(t, photo.span.weight(t, self.duration), (self.w, self.h))
+        photo.covers(t, Opacity::from_unit(photo.span.weight(t, self.duration)), (self.w, self.h))
     }
 
     /// Draws the canvas's rows of the frame at `t`.
@@ -414,20 +414,20 @@ impl Scene {
                 Prepared::Gradient { top, bottom, span } => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        gradient(canvas, *top, *bottom, k);
+                        gradient(canvas, *top, *bottom, Opacity::from_unit(k));
                     }
                 }
                 Prepared::Backdrop(backdrop, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        backdrop.draw(canvas, t, k);
+                        backdrop.draw(canvas, t, Opacity::from_unit(k));
                     }
                 }
                 Prepared::Photo(photo) => {
                     under_photo = false;
                     let k = photo.span.weight(t, self.duration);
                     if k > 0.0 {
-                        photo.draw(canvas, t, k);
+                        photo.draw(canvas, t, Opacity::from_unit(k));
                     }
                 }
                 Prepared::Text(text, span) => {
@@ -455,7 +455,7 @@ impl Scene {
                     let k =
                         span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
                     if k > 0.0 {
-                        tint(canvas, rgb(*color), k);
+                        tint(canvas, rgb(*color), Opacity::from_unit(k));
                     }
                 }
                 Prepared::Vignette(v) => v.apply(canvas),
@@ -463,7 +463,7 @@ impl Scene {
                 Prepared::Grade(grade, span) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
-                        grade.apply(canvas, k);
+                        grade.apply(canvas, Opacity::from_unit(k));
                     }
                 }
                 Prepared::Grain { grain, amount, span } => {
@@ -503,17 +503,16 @@ fn rgb(c: Color) -> [u8; 3] {
     [c.0[0], c.0[1], c.0[2]]
 }
 
-fn gradient(canvas: &mut Canvas<'_>, top: Color, bottom: Color, k: f32) {
+/// A vertical gradient from `top` to `bottom` laid over the canvas at opacity `a`.
+fn gradient(canvas: &mut Canvas<'_>, top: Color, bottom: Color, a: Opacity) {
     let height = canvas.h;
-    let a = (k * 256.0) as u32;
     let rows = canvas.rows.clone();
     for_rows(canvas, rows, |y, row| {
         let g = y as f32 / height.max(1) as f32;
-        let c: [u32; 3] =
-            std::array::from_fn(|i| (f32::from(top.0[i]) * (1.0 - g) + f32::from(bottom.0[i]) * g) as u32);
+        let c: [u8; 3] = std::array::from_fn(|i| (f32::from(top.0[i]) * (1.0 - g) + f32::from(bottom.0[i]) * g) as u8);
         for px in row.chunks_exact_mut(3) {
             for i in 0..3 {
-                px[i] = ((u32::from(px[i]) * (256 - a) + c[i] * a) >> 8) as u8;
+                px[i] = a.blend(px[i], c[i]);
             }
         }
     });
@@ -545,9 +544,11 @@ fn draw_shape(
     };
     let soft = softness.max(0.001);
     let (inv_hw, inv_hh) = (2.0 / sw, 2.0 / sh);
-    let solid = (k.clamp(0.0, 1.0) * 256.0) as u32;
+    let solid = Opacity::from_unit(k).get();
     // The colour repeated along the shape's width, so blends run byte by byte.
     let pattern = colour_run(color.map(u16::from), (x1 - x0) as usize);
+    // Per pixel of a soft edge, then per byte: its opacity in 256ths (what an
+    // `Opacity` holds, as plain u16 so that the loops below vectorise).
     let (mut cover, mut cover3) = (Vec::<u16>::new(), Vec::<u16>::new());
     // A plain loop, not `for_rows` and a closure: the closure would be
     // compiled apart from this function, without its AVX2.
@@ -605,7 +606,6 @@ fn draw_shape(
                 *d = ((u16::from(*d) * (256 - a)).wrapping_add(c * a) >> 8) as u8;
             }
         }
-        let solid = solid as u16;
         for run in visible(s0..s1).into_iter().filter(|r| !r.is_empty()) {
             let bytes = &mut row[(run.start * 3) as usize..(run.end * 3) as usize];
             for (d, &c) in bytes.iter_mut().zip(pattern.iter()) {

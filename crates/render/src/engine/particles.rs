@@ -6,7 +6,7 @@ use super::rng::Rng;
 use super::spec::{Color, ParticleKind};
 use crate::geom::Rect;
 use crate::math::{cos, pow, sin};
-use crate::raster::{clip_rows, columns_within, Canvas};
+use crate::raster::{clip_rows, columns_within, Canvas, Opacity};
 
 struct Particle {
     x: f32,
@@ -144,11 +144,11 @@ fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: Color, alpha: f32) {
         let cy = ((py as f32 + 1.0).min(bottom) - (py as f32).max(y)).clamp(0.0, 1.0);
         for px in x0..x1 {
             let cx = ((px as f32 + 1.0).min(right) - (px as f32).max(x)).clamp(0.0, 1.0);
-            let a = ((cx * cy * alpha).clamp(0.0, 1.0) * 256.0) as u32;
+            let a = Opacity::from_unit(cx * cy * alpha);
             let i = canvas.at(px, py);
             let frame = canvas.bytes_mut();
             for c in 0..3 {
-                frame[i + c] = ((u32::from(frame[i + c]) * (256 - a) + u32::from(color.0[c]) * a) >> 8) as u8;
+                frame[i + c] = a.blend(frame[i + c], color.0[c]);
             }
         }
     }
@@ -193,12 +193,12 @@ fn soft_dot(canvas: &mut Canvas<'_>, (x, y): (f32, f32), r: f32, color: Color, a
         for (px, out) in cols.zip(pixels) {
             let d = ((px as f32 + 0.5 - x).powi(2) + dy2).sqrt() / r;
             let cover = if ring { (1.0 - (d - 0.8).abs() / 0.2).clamp(0.0, 1.0) } else { dot_falloff(table, d) };
-            let a = ((cover * alpha * 256.0) as u32).min(256);
-            if a == 0 {
+            let a = Opacity::from_unit(cover * alpha);
+            if a == Opacity::ZERO {
                 continue;
             }
             for (o, &c) in out.iter_mut().zip(&color.0[..3]) {
-                *o = ((u32::from(*o) * (256 - a) + u32::from(c) * a) >> 8) as u8;
+                *o = a.blend(*o, c);
             }
         }
     }

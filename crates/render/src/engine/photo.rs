@@ -6,6 +6,7 @@ use crate::geom::Rect;
 use crate::math::{log2, sin};
 use crate::raster::{
     apply_lut, blend_frames, blit_photo, blit_photo_rotated, blurred_backdrop, photo_bounds, resize_photo, Canvas,
+    Opacity,
 };
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -81,13 +82,13 @@ impl PhotoLayer {
         place(self.rect, (&self.zoom, &self.pan_x, &self.pan_y, self.shake), t, canvas)
     }
 
-    /// The pixels that drawing the photo at `t` with opacity `k` overwrites
+    /// The pixels that drawing the photo at `t` at opacity `alpha` overwrites
     /// whatever is under them, as (columns, rows): its bordered rectangle
     /// when it is opaque and square to the frame, less the rows of its
     /// rounded corners (which blend with what is under them). What lies
     /// there needs no drawing.
-    pub fn covers(&self, t: f32, k: f32, (w, h): (u32, u32)) -> Option<(Range<u32>, Range<u32>)> {
-        if k < 1.0 || self.rotate.at(t).to_radians().abs() >= 1e-4 {
+    pub fn covers(&self, t: f32, alpha: Opacity, (w, h): (u32, u32)) -> Option<(Range<u32>, Range<u32>)> {
+        if alpha != Opacity::OPAQUE || self.rotate.at(t).to_radians().abs() >= 1e-4 {
             return None;
         }
         let placed = self.placed(t, (w, h));
@@ -101,8 +102,8 @@ impl PhotoLayer {
         (!xs.is_empty() && !ys.is_empty()).then_some((xs, ys))
     }
 
-    /// Draws the photo at `t` with opacity `k`.
-    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, k: f32) {
+    /// Draws the photo at `t` at opacity `alpha`.
+    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, alpha: Opacity) {
         let placed = self.placed(t, canvas.size());
         let level = level_for(self.blur.at(t)).min((self.levels.len() - 1) as f32);
         let (lo, frac) = (level.floor() as usize, level.fract());
@@ -116,11 +117,9 @@ impl PhotoLayer {
         let outer = placed.outset(self.border as f32);
         let radius = self.corner * outer.w.min(outer.h);
         let saved = Corners::save(canvas, outer, radius);
-        let alpha = (k.clamp(0.0, 1.0) * 256.0) as u32;
         blit_photo(canvas, &self.levels[lo], placed, self.border, alpha);
         if frac > 0.01 && lo + 1 < self.levels.len() {
-            let sharper = (frac * alpha as f32) as u32;
-            blit_photo(canvas, &self.levels[lo + 1], placed, self.border, sharper);
+            blit_photo(canvas, &self.levels[lo + 1], placed, self.border, alpha.times(frac));
         }
         saved.restore_outside(canvas);
     }
@@ -179,13 +178,11 @@ impl Corners {
                     let dx = (cl - px).max(px - cr).max(0.0);
                     let dy = (ct - py).max(py - cb).max(0.0);
                     // Coverage of the rounded shape: 1 inside, 0 outside, linear across one pixel.
-                    let inside = (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
-                    let a = (inside * 256.0) as u32;
+                    let inside = Opacity::from_unit(r - (dx * dx + dy * dy).sqrt() + 0.5);
                     let at = canvas.at(x, y);
                     let frame = canvas.bytes_mut();
                     for c in 0..3 {
-                        let (drawn, under) = (u32::from(frame[at + c]), u32::from(saved[i + c]));
-                        frame[at + c] = ((drawn * a + under * (256 - a)) >> 8) as u8;
+                        frame[at + c] = inside.blend(saved[i + c], frame[at + c]);
                     }
                     i += 3;
                 }
@@ -226,16 +223,17 @@ impl Backdrop {
         matches!(self, Backdrop::Still(_))
     }
 
-    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, k: f32) {
+    /// Draws the backdrop at `t` at opacity `alpha`.
+    pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, alpha: Opacity) {
         let (w, h) = canvas.size();
         match self {
-            Backdrop::Still(pixels) if k >= 1.0 => {
+            Backdrop::Still(pixels) if alpha == Opacity::OPAQUE => {
                 let src = canvas.same_rows(pixels);
                 canvas.bytes_mut().copy_from_slice(src);
             }
             Backdrop::Still(pixels) => {
                 let src = canvas.same_rows(pixels);
-                blend_frames(canvas, src, (k * 256.0) as u16);
+                blend_frames(canvas, src, alpha);
             }
             Backdrop::Moving { image, zoom, drift_x, drift_y } => {
                 let z = zoom.at(t).max(0.01) * MARGIN;
@@ -243,7 +241,7 @@ impl Backdrop {
                 let cx = w as f32 / 2.0 + drift_x.at(t) * w as f32;
                 let cy = h as f32 / 2.0 + drift_y.at(t) * h as f32;
                 let rect = Rect::new(cx - dw / 2.0, cy - dh / 2.0, dw, dh);
-                blit_photo(canvas, image, rect, 0, (k * 256.0) as u32);
+                blit_photo(canvas, image, rect, 0, alpha);
             }
         }
     }
@@ -314,7 +312,7 @@ mod tests {
         let l = layer(Anim::Keys(vec![(0.0, 12.0), (1.0, 0.0)]), 0.0);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 100 * 100 * 3];
-            l.draw(&mut Canvas::whole(&mut frame, (100, 100)), t, 1.0);
+            l.draw(&mut Canvas::whole(&mut frame, (100, 100)), t, Opacity::OPAQUE);
             contrast(&frame)
         };
         let (blurred, half, sharp) = (draw(0.0), draw(0.5), draw(1.0));
@@ -326,7 +324,7 @@ mod tests {
     fn corners_round_the_photo_and_keep_what_was_under_them() {
         let l = layer(Anim::Const(0.0), 0.5);
         let mut frame = vec![77u8; 100 * 100 * 3];
-        l.draw(&mut Canvas::whole(&mut frame, (100, 100)), 0.0, 1.0);
+        l.draw(&mut Canvas::whole(&mut frame, (100, 100)), 0.0, Opacity::OPAQUE);
         let at = |x: usize, y: usize| frame[(y * 100 + x) * 3];
         assert_eq!(at(1, 1), 77, "outside the circle the background stays");
         assert_eq!(at(98, 98), 77);
@@ -345,7 +343,7 @@ mod tests {
         assert!(!moving.is_still());
         let draw = |t: f32| {
             let mut frame = vec![0u8; 64 * 36 * 3];
-            moving.draw(&mut Canvas::whole(&mut frame, (64, 36)), t, 1.0);
+            moving.draw(&mut Canvas::whole(&mut frame, (64, 36)), t, Opacity::OPAQUE);
             frame
         };
         let (a, b) = (draw(0.0), draw(2.0));

@@ -4,7 +4,7 @@
 use super::spec::{SceneSpec, TransitionKind};
 use super::Scene;
 use crate::geom::Rect;
-use crate::raster::{blend_frames, blit_photo, smoothstep, Canvas};
+use crate::raster::{blend_frames, blit_photo, smoothstep, Canvas, Opacity};
 use image::RgbImage;
 
 /// When one scene is on screen, in the sequence's time.
@@ -129,16 +129,16 @@ fn combine(kind: TransitionKind, p: f32, canvas: &mut Canvas<'_>, incoming: &[u8
     let row = canvas.row_bytes();
     match kind {
         TransitionKind::Cut => canvas.bytes_mut().copy_from_slice(incoming),
-        TransitionKind::Crossfade => blend_frames(canvas, incoming, (p * 256.0) as u16),
+        TransitionKind::Crossfade => blend_frames(canvas, incoming, Opacity::from_unit(p)),
         TransitionKind::Wipe => {
             // A soft edge 6 % of the width wide sweeps from off the left to off the right.
             let edge = w as f32 * 0.06;
             let front = p * (w as f32 + edge);
             canvas.bytes_mut().chunks_exact_mut(row).zip(incoming.chunks_exact(row)).for_each(|(dst, src)| {
                 for (x, (d, s)) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)).enumerate() {
-                    let a = (smoothstep((front - x as f32) / edge) * 256.0) as u32;
+                    let a = Opacity::from_unit(smoothstep((front - x as f32) / edge));
                     for c in 0..3 {
-                        d[c] = ((u32::from(d[c]) * (256 - a) + u32::from(s[c]) * a) >> 8) as u8;
+                        d[c] = a.blend(d[c], s[c]);
                     }
                 }
             });
@@ -158,7 +158,7 @@ fn combine(kind: TransitionKind, p: f32, canvas: &mut Canvas<'_>, incoming: &[u8
             let z = 1.0 + 0.8 * p;
             let (dw, dh) = (w as f32 * z, h as f32 * z);
             let rect = Rect::new((w as f32 - dw) / 2.0, (h as f32 - dh) / 2.0, dw, dh);
-            blit_photo(canvas, &outgoing, rect, 0, ((1.0 - p) * 256.0) as u32);
+            blit_photo(canvas, &outgoing, rect, 0, Opacity::from_unit(1.0 - p));
         }
     }
 }

@@ -3,8 +3,9 @@
 //! of glyphs, and [`Paint`], what a fill paints at each pixel.
 
 use crate::geom::IRect;
+use crate::raster::Opacity;
 
-/// Alpha masks of a glyph or a whole text, in a box of text space.
+/// Coverage masks (0..=255) of a glyph or a whole text, in a box of text space.
 pub(crate) struct Sprite {
     pub x: i32,
     pub y: i32,
@@ -107,9 +108,9 @@ fn envelope(f: &[f64], d: &mut [f64], v: &mut [usize], z: &mut [f64]) {
     }
 }
 
-/// What a fill paints: a colour and an opacity (0..=256) per text-space pixel.
+/// What a fill paints: a colour and an opacity per text-space pixel.
 pub(crate) trait Paint: Sync {
-    fn at(&self, x: i32, y: i32) -> ([u8; 3], u32);
+    fn at(&self, x: i32, y: i32) -> ([u8; 3], Opacity);
 
     /// The colour, when it is one colour everywhere at full opacity (lets a
     /// blit run as straight loops).

@@ -11,7 +11,7 @@ use super::spec::{Color, Outline, Reveal, TextFill};
 use super::sprite::{Paint, Sprite};
 use super::water::Water;
 use crate::geom::IRect;
-use crate::raster::{clip_rows, colour_run, fill_rect, for_rows, smoothstep, Canvas};
+use crate::raster::{blend_coverage, clip_rows, colour_run, fill_rect, for_rows, smoothstep, Canvas, Opacity};
 use crate::text::render_text;
 
 /// How a text layer looks and moves (the text layer's fields, resolved).
@@ -48,8 +48,8 @@ struct Solid([u8; 3]);
 
 impl Paint for Solid {
     #[inline]
-    fn at(&self, _: i32, _: i32) -> ([u8; 3], u32) {
-        (self.0, 256)
+    fn at(&self, _: i32, _: i32) -> ([u8; 3], Opacity) {
+        (self.0, Opacity::OPAQUE)
     }
 
     fn solid(&self) -> Option<[u8; 3]> {
@@ -64,15 +64,15 @@ struct Cutout<'a> {
 }
 
 impl Paint for Cutout<'_> {
-    fn at(&self, x: i32, y: i32) -> ([u8; 3], u32) {
+    fn at(&self, x: i32, y: i32) -> ([u8; 3], Opacity) {
         let s = self.sprite;
         let (c, r) = (x + self.shift - s.x, y + self.shift - s.y);
         let ink = if c >= 0 && r >= 0 && c < s.w as i32 && r < s.h as i32 {
-            u32::from(s.solid.as_ref().unwrap_or(&s.fill)[(r as u32 * s.w + c as u32) as usize])
+            s.solid.as_ref().unwrap_or(&s.fill)[(r as u32 * s.w + c as u32) as usize]
         } else {
             0
         };
-        ([0, 0, 0], (255 - ink) * 256 / 255)
+        ([0, 0, 0], Opacity::from_coverage(255 - ink))
     }
 }
 
@@ -93,11 +93,11 @@ impl TextLayer {
         let mask = render_text(content, px, w as f32 * 0.9, 3);
         // Zero or negative widths mean no outline; at most 5 % of the canvas.
         let radius = style.outline.map_or(0.0, |o| (o.width * h as f32).clamp(0.0, h as f32 * 0.05));
-        let whole = Sprite::new(IRect::new(0, 0, mask.width, mask.height), mask.alpha, radius);
+        let whole = Sprite::new(IRect::new(0, 0, mask.width, mask.height), mask.coverage, radius);
         let glyphs = mask
             .glyphs
             .into_iter()
-            .map(|g| Sprite::new(IRect::new(g.x as i32, g.y as i32, g.w, g.h), g.alpha, radius))
+            .map(|g| Sprite::new(IRect::new(g.x as i32, g.y as i32, g.w, g.h), g.coverage, radius))
             .collect();
         let water = (style.fill == TextFill::Water).then(|| Water::new(&whole, &mask.lines, px, style.reveal_secs));
         TextLayer {
@@ -156,7 +156,7 @@ impl TextLayer {
             let pad = (h as f32 * 0.02) as i32;
             let a = alpha * grow * f32::from(plate.0[3]) / 255.0;
             let rect = IRect::new(left - 2 * pad, top - pad, visible_w + 4 * pad as u32, self.height + 2 * pad as u32);
-            fill_rect(canvas, rect, rgb(plate), a);
+            fill_rect(canvas, rect, rgb(plate), Opacity::from_unit(a));
         }
         // Wipes clip at a column of text space, growing over the padded width.
         let pad = -self.whole.x;
@@ -221,28 +221,28 @@ impl Painter<'_, '_> {
         paint: &P,
     ) {
         if (scale - 1.0).abs() < 1e-4 {
-            self.blit(g.rect(), mask, origin, clip, k, paint);
+            self.blit(g.rect(), mask, origin, clip, Opacity::from_unit(k), paint);
         } else {
             self.blit_scaled(g, mask, scale, origin, k, paint);
         }
     }
 
-    /// Unscaled: the same arithmetic as [`crate::raster::blend_mask`], so a
-    /// sprite drawn at its own size matches a mask blended directly.
-    fn blit<P: Paint>(&mut self, sprite: IRect, mask: &[u8], (ox, oy): (i32, i32), clip: i32, k: f32, paint: &P) {
-        let kk = (k.clamp(0.0, 1.0) * 256.0) as u32;
+    /// Unscaled, at opacity `kk`: the same arithmetic as
+    /// [`crate::raster::blend_mask`], so a sprite drawn at its own size
+    /// matches a mask blended directly.
+    fn blit<P: Paint>(&mut self, sprite: IRect, mask: &[u8], (ox, oy): (i32, i32), clip: i32, kk: Opacity, paint: &P) {
         let IRect { x: sx, y: sy, w: sw, h: sh } = sprite;
         let (fx0, fy0) = ((ox + sx).max(0), (oy + sy).max(0));
         let canvas = &mut *self.0;
         let fx1 = (ox + sx + (sw as i32).min(clip.saturating_sub(sx))).min(canvas.w as i32);
         let Some(ys) = clip_rows(fy0, oy + sy + sh as i32, &canvas.rows, canvas.h) else { return };
-        if kk == 0 || fx0 >= fx1 {
+        if kk == Opacity::ZERO || fx0 >= fx1 {
             return;
         }
         if let Some(color) = paint.solid() {
             // One colour: the same arithmetic as below as straight loops
-            // over the run (alpha per pixel, spread to its bytes, then one
-            // blend per byte; where alpha is 0 the blend leaves the byte as
+            // over the run (coverage per pixel, spread to its bytes, then one
+            // blend per byte; where it is 0 the blend leaves the byte as
             // it is, so nothing needs skipping). The sum fits u16: ≤ 255 × 255.
             let n = (fx1 - fx0) as usize;
             let pattern = colour_run(color.map(u16::from), n);
@@ -251,7 +251,7 @@ impl Painter<'_, '_> {
             for_rows(canvas, ys, |y, row| {
                 let src = &mask[(y as i32 - oy - sy) as usize * sw as usize..][from..from + n];
                 for (a3, &m) in alpha.chunks_exact_mut(3).zip(src) {
-                    a3.fill(((u32::from(m) * kk) >> 8) as u16);
+                    a3.fill(u16::from(kk.of_coverage(m)));
                 }
                 let bytes = &mut row[fx0 as usize * 3..fx1 as usize * 3];
                 for ((d, &a), &c) in bytes.iter_mut().zip(&alpha).zip(&pattern) {
@@ -265,15 +265,15 @@ impl Painter<'_, '_> {
             let src = &mask[(ty - sy) as usize * sw as usize..][..sw as usize];
             for fx in fx0..fx1 {
                 let tx = fx - ox;
-                let a = (u32::from(src[(tx - sx) as usize]) * kk) >> 8;
+                let a = kk.of_coverage(src[(tx - sx) as usize]);
                 if a == 0 {
                     continue;
                 }
                 let (c, opacity) = paint.at(tx, ty);
-                let a = (a * opacity) >> 8;
+                let a = opacity.of_coverage(a);
                 let px = &mut row[fx as usize * 3..fx as usize * 3 + 3];
                 for i in 0..3 {
-                    px[i] = ((u32::from(px[i]) * (255 - a) + u32::from(c[i]) * a) / 255) as u8;
+                    px[i] = blend_coverage(px[i], c[i], a);
                 }
             }
         });
@@ -307,16 +307,17 @@ impl Painter<'_, '_> {
                 let (x0, wx) = (u.floor() as i32, u - u.floor());
                 let m = (tap(x0, y0) * (1.0 - wx) + tap(x0 + 1, y0) * wx) * (1.0 - wy)
                     + (tap(x0, y0 + 1) * (1.0 - wx) + tap(x0 + 1, y0 + 1) * wx) * wy;
-                let a = (m * kk) as u32 >> 8;
+                // Coverage (m ≤ 255 and kk ≤ 256: at most 255).
+                let a = ((m * kk) as u32 >> 8).min(255) as u8;
                 if a == 0 {
                     continue;
                 }
                 let (c, opacity) = paint.at(g.x + u.round() as i32, g.y + v.round() as i32);
-                let a = ((a * opacity) >> 8).min(255);
+                let a = opacity.of_coverage(a);
                 let i = canvas.at(fx as u32, fy);
                 let px = &mut canvas.bytes_mut()[i..i + 3];
                 for j in 0..3 {
-                    px[j] = ((u32::from(px[j]) * (255 - a) + u32::from(c[j]) * a) / 255) as u8;
+                    px[j] = blend_coverage(px[j], c[j], a);
                 }
             }
         }
@@ -376,8 +377,8 @@ mod tests {
     fn solid_blits_match_the_general_path() {
         struct Same([u8; 3]); // the same colour, without the `solid` shortcut
         impl Paint for Same {
-            fn at(&self, _: i32, _: i32) -> ([u8; 3], u32) {
-                (self.0, 256)
+            fn at(&self, _: i32, _: i32) -> ([u8; 3], Opacity) {
+                (self.0, Opacity::OPAQUE)
             }
         }
         let (w, h) = (64u32, 40u32);
@@ -392,8 +393,12 @@ mod tests {
                 paint(&mut Painter(&mut Canvas::band_of(&mut frame, (w, h), rows.clone())));
                 frame
             };
-            let solid = draw(&|c| c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, k, &Solid([250, 40, 7])));
-            let general = draw(&|c| c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, k, &Same([250, 40, 7])));
+            let solid = draw(&|c| {
+                c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, Opacity::from_unit(k), &Solid([250, 40, 7]))
+            });
+            let general = draw(&|c| {
+                c.blit(IRect::new(2, 1, sw, sh), &mask, origin, clip, Opacity::from_unit(k), &Same([250, 40, 7]))
+            });
             assert!(solid == general, "origin {origin:?}, clip {clip}, k {k}");
             assert!(clip == 0 || solid != base, "origin {origin:?}: something was drawn");
         }

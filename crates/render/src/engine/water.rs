@@ -10,6 +10,7 @@
 use super::rng::Rng;
 use super::sprite::{distance_to, Paint, Sprite};
 use crate::math::{pow, sin};
+use crate::raster::Opacity;
 use std::f32::consts::TAU;
 use std::sync::OnceLock;
 
@@ -316,11 +317,11 @@ impl WaterFrame<'_> {
 }
 
 impl Paint for WaterFrame<'_> {
-    fn at(&self, x: i32, y: i32) -> ([u8; 3], u32) {
+    fn at(&self, x: i32, y: i32) -> ([u8; 3], Opacity) {
         let w = self.water;
         let (c, r) = (x - w.x, y - w.y);
         if c < 0 || r < 0 || c >= w.w as i32 || r >= w.h as i32 {
-            return ([GLASS[0] as u8, GLASS[1] as u8, GLASS[2] as u8], 64);
+            return ([GLASS[0] as u8, GLASS[1] as u8, GLASS[2] as u8], Opacity::new(64));
         }
         let (c, r) = (c as usize, r as usize);
         let i = r * w.w as usize + c;
@@ -345,6 +346,6 @@ impl Paint for WaterFrame<'_> {
             col = lerp(col, FOAM, f32::from(self.bubbles[i]) / 255.0 * 0.9);
             (col, 0.96)
         };
-        (color.map(|v| v.clamp(0.0, 255.0) as u8), (opacity.min(1.0) * 256.0) as u32)
+        (color.map(|v| v.clamp(0.0, 255.0) as u8), Opacity::from_unit(opacity))
     }
 }

@@ -2,12 +2,13 @@
 //! 8-bit fixed point, written as straight loops that vectorise.
 
 use super::canvas::Canvas;
+use super::opacity::Opacity;
 use crate::text::TextMask;
 
-/// `color` weighted by `a` (0..=256) and repeated for `pixels` pixels: what
+/// `color` weighted by `a` and repeated for `pixels` pixels: what
 /// [`blend_toward`] adds to each byte.
-pub(crate) fn weighted_colour(color: [u8; 3], a: u16, pixels: usize) -> Vec<u16> {
-    colour_run(color.map(|c| u16::from(c) * a), pixels)
+pub(crate) fn weighted_colour(color: [u8; 3], a: Opacity, pixels: usize) -> Vec<u16> {
+    colour_run(color.map(|c| u16::from(c) * a.get()), pixels)
 }
 
 /// `color`'s channels repeated for `pixels` pixels, so that a blend over a
@@ -16,34 +17,42 @@ pub(crate) fn colour_run(color: [u16; 3], pixels: usize) -> Vec<u16> {
     color.iter().copied().cycle().take(pixels * 3).collect()
 }
 
-/// Blends `bytes` towards a colour by `a` (0..=256), given the colour's
+/// Blends `bytes` towards a colour by `a`, given the colour's
 /// [`weighted_colour`]: one 16-bit multiply-add per byte in a straight loop
 /// that vectorises (≤ 255 × 256 in total, so it fits u16).
 #[inline(always)]
-pub(crate) fn blend_toward(bytes: &mut [u8], add: &[u16], a: u16) {
+pub(crate) fn blend_toward(bytes: &mut [u8], add: &[u16], a: Opacity) {
+    let a = a.get();
     for (d, &add) in bytes.iter_mut().zip(add) {
         *d = ((u16::from(*d) * (256 - a)).wrapping_add(add) >> 8) as u8;
     }
 }
 
-/// Blends `src` (the same rows as the canvas) over the canvas with weight
-/// `a` (0..=256): one 16-bit multiply-add per byte.
-pub(crate) fn blend_frames(canvas: &mut Canvas<'_>, src: &[u8], a: u16) {
-    let a = a.min(256);
+/// Blends `src` (the same rows as the canvas) over the canvas at opacity
+/// `a`: one 16-bit multiply-add per byte.
+pub(crate) fn blend_frames(canvas: &mut Canvas<'_>, src: &[u8], a: Opacity) {
+    let a = a.get();
     for (d, &s) in canvas.bytes_mut().iter_mut().zip(src) {
         // ≤ 255 × 256 in total, so the sum fits u16.
         *d = ((u16::from(*d) * (256 - a)).wrapping_add(u16::from(s) * a) >> 8) as u8;
     }
 }
 
-/// Blends `color` through `mask` (scaled by `alpha`) with its top-left at `(left, top)`.
+/// `over` laid on `under` by a coverage `a` in 255ths (0..=255): how masks
+/// blend, rounded down.
+#[inline(always)]
+pub(crate) fn blend_coverage(under: u8, over: u8, a: u8) -> u8 {
+    let a = u32::from(a);
+    ((u32::from(under) * (255 - a) + u32::from(over) * a) / 255) as u8
+}
+
+/// Blends `color` through `mask` at opacity `alpha`, with its top-left at `(left, top)`.
 pub(crate) fn blend_mask(
     canvas: &mut Canvas<'_>,
     mask: &TextMask,
     (left, top): (i32, i32),
-    (color, alpha): ([u8; 3], f32),
+    (color, alpha): ([u8; 3], Opacity),
 ) {
-    let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
     let (w, h, rows) = (canvas.w, canvas.h, canvas.rows.clone());
     for my in 0..mask.height as i32 {
         let y = top + my;
@@ -55,14 +64,14 @@ pub(crate) fn blend_mask(
             if x < 0 || x >= w as i32 {
                 continue;
             }
-            let a = (mask.alpha[(my as u32 * mask.width + mx as u32) as usize] as u32 * k) >> 8;
+            let a = alpha.of_coverage(mask.coverage[(my as u32 * mask.width + mx as u32) as usize]);
             if a == 0 {
                 continue;
             }
             let i = canvas.at(x as u32, y as u32);
             let frame = canvas.bytes_mut();
             for c in 0..3 {
-                frame[i + c] = ((frame[i + c] as u32 * (255 - a) + color[c] as u32 * a) / 255) as u8;
+                frame[i + c] = blend_coverage(frame[i + c], color[c], a);
             }
         }
     }

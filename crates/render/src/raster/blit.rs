@@ -3,6 +3,7 @@
 //! opacity, straight or rotated.
 
 use super::canvas::{clip_rows, for_rows, Canvas};
+use super::opacity::Opacity;
 use super::rowops::{blend_rows, resample_row, resample_row_over, HTap, RowTaps};
 use crate::geom::Rect;
 use image::RgbImage;
@@ -17,22 +18,19 @@ pub(crate) fn photo_bounds(rect: Rect, border: i32, fw: u32) -> (Range<i32>, Ran
     (bx0.max(0)..bx1.min(fw as i32), by0..by1)
 }
 
-/// Draws `photo` scaled into `rect` (sub-pixel position and size), with a `border`-pixel print border around it, at
-/// opacity `alpha` (0..=256, 256 = opaque).
+/// Draws `photo` scaled into `rect` (sub-pixel position and size), with a
+/// `border`-pixel print border around it, at opacity `alpha`.
 /// Bilinear in fixed point, separable: each output row first blends its
 /// two source rows into a 15-bit row, then takes two horizontal taps per
 /// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
 /// the same bytes either way).
-pub(crate) fn blit_photo(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, border: i32, alpha: u32) {
-    let alpha = alpha.min(256);
-    if alpha == 0 {
+pub(crate) fn blit_photo(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, border: i32, alpha: Opacity) {
+    if alpha == Opacity::ZERO {
         return;
     }
     // Opaque writes straight; otherwise blends over what is there.
-    let put = move |dst: &mut u8, v: u32| {
-        *dst = if alpha == 256 { v as u8 } else { ((u32::from(*dst) * (256 - alpha) + v * alpha) >> 8) as u8 };
-    };
-    let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, u32::from(c)));
+    let put = move |dst: &mut u8, v: u8| *dst = if alpha == Opacity::OPAQUE { v } else { alpha.blend(*dst, v) };
+    let border_px = move |px: &mut [u8]| px.iter_mut().zip(BORDER_COLOR).for_each(|(d, c)| put(d, c));
     let Rect { x: x0, y: y0, w: dw, h: dh } = rect;
     let fw = canvas.w;
     let sy = photo.height() as f32 / dh;
@@ -60,7 +58,7 @@ pub(crate) fn blit_photo(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, 
             let top = &src[ty.i0 * stride + src_lo * 3..ty.i0 * stride + src_hi * 3];
             let bottom = &src[ty.i1 * stride + src_lo * 3..ty.i1 * stride + src_hi * 3];
             blend_rows(top, bottom, ty.w, &mut mix);
-            if alpha == 256 {
+            if alpha == Opacity::OPAQUE {
                 resample_row(&mix, hs, middle);
             } else {
                 resample_row_over(&mix, hs.taps(), middle, alpha);
@@ -261,7 +259,7 @@ mod tests {
         // Zero rotation matches the straight blit.
         let mut a = vec![0u8; (w * h * 3) as usize];
         let mut b = a.clone();
-        blit_photo(&mut Canvas::whole(&mut a, (w, h)), &photo, Rect::new(30.0, 30.0, 40.0, 40.0), 2, 256);
+        blit_photo(&mut Canvas::whole(&mut a, (w, h)), &photo, Rect::new(30.0, 30.0, 40.0, 40.0), 2, Opacity::OPAQUE);
         blit_photo_rotated(&mut Canvas::whole(&mut b, (w, h)), &photo, Rect::new(30.0, 30.0, 40.0, 40.0), 2, 1e-6);
         let differ = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 2).count();
         assert!(differ < 40, "{differ} bytes differ");

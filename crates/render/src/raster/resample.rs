@@ -4,6 +4,7 @@
 use super::blend::apply_lut;
 use super::blit::blit_photo;
 use super::canvas::Canvas;
+use super::opacity::Opacity;
 use crate::geom::Rect;
 use crate::math;
 use image::RgbImage;
@@ -20,7 +21,13 @@ pub(crate) fn blurred_backdrop(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     let small = image::imageops::thumbnail(&crop, (w / 16).max(1), (h / 16).max(1));
     let small = gaussian_blur(&small, 2.0);
     let mut big = vec![0u8; (w * h * 3) as usize];
-    blit_photo(&mut Canvas::whole(&mut big, (w, h)), &small, Rect::new(0.0, 0.0, w as f32, h as f32), 0, 256);
+    blit_photo(
+        &mut Canvas::whole(&mut big, (w, h)),
+        &small,
+        Rect::new(0.0, 0.0, w as f32, h as f32),
+        0,
+        Opacity::OPAQUE,
+    );
     apply_lut(&mut big, |c| (f32::from(c) * 0.45) as u8);
     big
 }

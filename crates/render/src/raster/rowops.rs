@@ -4,6 +4,8 @@
 //! chosen at run time. Both do the same integer arithmetic, so a video's
 //! bytes never depend on the CPU it was rendered on (tested below).
 
+use super::opacity::Opacity;
+
 /// One output pixel of a horizontal resampling pass: where its left tap
 /// starts in the blended source row (in `u16` elements; the right tap is
 /// the next pixel, three elements on) and the two taps' weights, packed as
@@ -113,14 +115,12 @@ fn resample_row_scalar(mix: &[u16], taps: &[HTap], out: &mut [u8]) {
     }
 }
 
-/// The horizontal pass blended over `out` with opacity `alpha` (0..=256).
-pub(crate) fn resample_row_over(mix: &[u16], taps: &[HTap], out: &mut [u8], alpha: u32) {
-    let alpha = alpha.min(256);
+/// The horizontal pass blended over `out` at opacity `alpha`.
+pub(crate) fn resample_row_over(mix: &[u16], taps: &[HTap], out: &mut [u8], alpha: Opacity) {
     for (px, t) in out.chunks_exact_mut(3).zip(taps) {
         let s = &mix[t.at as usize..t.at as usize + 6];
         for c in 0..3 {
-            let v = u32::from(sample(s[c], s[c + 3], t.weights));
-            px[c] = ((u32::from(px[c]) * (256 - alpha) + v * alpha) >> 8) as u8;
+            px[c] = alpha.blend(px[c], sample(s[c], s[c + 3], t.weights));
         }
     }
 }

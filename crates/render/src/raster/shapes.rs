@@ -2,11 +2,11 @@
 
 use super::blend::{blend_toward, weighted_colour};
 use super::canvas::{clip_rows, for_rows, Canvas};
+use super::opacity::Opacity;
 use crate::geom::IRect;
 
 /// Blends `color` over the pixels of `rect` within the canvas.
-pub(crate) fn fill_rect(canvas: &mut Canvas<'_>, rect: IRect, color: [u8; 3], alpha: f32) {
-    let a = (alpha.clamp(0.0, 1.0) * 256.0) as u16;
+pub(crate) fn fill_rect(canvas: &mut Canvas<'_>, rect: IRect, color: [u8; 3], a: Opacity) {
     let w = canvas.w;
     let Some(ys) = clip_rows(rect.y, rect.bottom(), &canvas.rows, canvas.h) else { return };
     let (x0, x1) = (rect.x.clamp(0, w as i32) as usize, rect.right().clamp(0, w as i32) as usize);
@@ -33,7 +33,12 @@ mod tests {
             let rect = IRect::new(x, y, rw, rh);
             let rows = 3..9;
             let mut frame = base.clone();
-            fill_rect(&mut Canvas::band_of(&mut frame, (w, h), rows.clone()), rect, [200, 10, 90], 0.4);
+            fill_rect(
+                &mut Canvas::band_of(&mut frame, (w, h), rows.clone()),
+                rect,
+                [200, 10, 90],
+                Opacity::from_unit(0.4),
+            );
             let a = (0.4f32 * 256.0) as u32;
             for (i, (&got, &was)) in frame.iter().zip(&base).enumerate() {
                 let (x, y, c) = ((i as u32 / 3 % w) as i32, i as u32 / 3 / w, i % 3);
