@@ -21,7 +21,7 @@ use crate::{RenderControl, RenderError, RenderJob, RenderSummary, Renderer, Simp
 use grade::{tint, Grade, Grain, Vignette};
 use image::RgbImage;
 use rayon::prelude::*;
-use spec::{Anim, Color, Layer, ShapeKind, ShapeSpec, Span};
+use spec::{Anim, Color, GradientSpec, GrainSpec, Layer, ShapeKind, ShapeSpec, Span, TextSpec, TintSpec};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -153,17 +153,17 @@ pub fn frame_of_spec(spec: &TemplateSpec, job: &RenderJob, secs: f64) -> Result<
 
 /// A layer with everything precomputed.
 enum Prepared {
-    Gradient { top: Color, bottom: Color, span: Span },
+    Gradient(GradientSpec),
     Backdrop(photo::Backdrop, Span),
     Photo(Box<photo::PhotoLayer>),
-    Text(Box<text_fx::TextLayer>, Span),
-    Shape(ShapeSpec, Span),
+    Text(Box<text_fx::TextLayer>),
+    Shape(ShapeSpec),
     Particles(particles::Particles, Span),
-    Tint { color: Color, amount: Anim, span: Span },
+    Tint(TintSpec),
     Vignette(Vignette),
     Scenes(scenes::Sequence),
     Grade(Box<Grade>, Span),
-    Grain { grain: Grain, amount: f32, span: Span },
+    Grain(Grain, GrainSpec),
 }
 
 /// Pixels an opaque layer above overwrites: (columns, rows).
@@ -188,22 +188,22 @@ impl Prepared {
     fn is_static(&self) -> bool {
         let whole = |s: &Span| s.start <= 0.0 && s.end.is_none() && s.fade <= 0.0;
         match self {
-            Prepared::Gradient { span, .. } => whole(span),
+            Prepared::Gradient(GradientSpec { span, .. }) => whole(span),
             Prepared::Backdrop(b, span) => b.is_still() && whole(span),
-            Prepared::Tint { span, amount: Anim::Const(_), .. } | Prepared::Grade(_, span) => whole(span),
+            Prepared::Tint(TintSpec { span, amount: Anim::Const(_), .. }) | Prepared::Grade(_, span) => whole(span),
             _ => false,
         }
     }
 }
 
 /// The text a layer shows; `None` when its (optional) slot was not filled.
-fn text_for(slot: Option<usize>, text: &Option<String>, format: &Option<String>, job: &RenderJob) -> Option<String> {
-    let base = match (slot, text) {
+fn text_for(spec: &TextSpec, job: &RenderJob) -> Option<String> {
+    let base = match (spec.slot, &spec.text) {
         (Some(i), _) => job.texts.get(i).filter(|t| !t.trim().is_empty())?.clone(),
         (None, Some(t)) => t.clone(),
         (None, None) => return None,
     };
-    Some(match format {
+    Some(match &spec.format {
         Some(f) => f.replacen("{}", &base, 1),
         None => base,
     })
@@ -235,77 +235,33 @@ impl Scene {
         // shaping are the slow part of a render's start), kept in order.
         let prepare = |layer: &Layer| -> Result<Option<Prepared>, RenderError> {
             Ok(Some(match layer {
-                Layer::Scenes { scenes } => {
-                    let timing = scenes::timing(scenes);
-                    let built = scenes
+                Layer::Scenes(sequence) => {
+                    let timing = scenes::timing(&sequence.scenes);
+                    let built = sequence
+                        .scenes
                         .par_iter()
                         .zip(&timing)
                         .map(|(scene, at)| Scene::build(&scene.layers, (w, h), at.shown(), job, template))
                         .collect::<Result<Vec<_>, _>>()?;
                     Prepared::Scenes(scenes::Sequence::new(built, timing))
                 }
-                Layer::Gradient { top, bottom, span } => Prepared::Gradient { top: *top, bottom: *bottom, span: *span },
-                Layer::Backdrop { slot, darken, zoom, drift_x, drift_y, span } => Prepared::Backdrop(
-                    photo::Backdrop::new(image(*slot)?, (w, h), *darken, (zoom, drift_x, drift_y)),
-                    *span,
-                ),
-                Layer::Photo { slot, area, zoom, pan_x, pan_y, shake, rotate, border, blur, corner, span } => {
-                    let spec = photo::PhotoSpec {
-                        area: *area,
-                        zoom,
-                        pan_x,
-                        pan_y,
-                        shake: *shake,
-                        rotate,
-                        border: *border,
-                        blur,
-                        corner: *corner,
-                        span: *span,
-                    };
-                    Prepared::Photo(Box::new(photo::PhotoLayer::new(image(*slot)?, spec, (w, h))))
+                Layer::Gradient(spec) => Prepared::Gradient(*spec),
+                Layer::Backdrop(spec) => {
+                    Prepared::Backdrop(photo::Backdrop::new(image(spec.slot)?, (w, h), spec), spec.span)
                 }
-                Layer::Text {
-                    slot,
-                    text,
-                    format,
-                    size,
-                    x,
-                    y,
-                    color,
-                    plate,
-                    outline,
-                    fill,
-                    reveal,
-                    reveal_secs,
-                    span,
-                } => {
-                    let Some(content) = text_for(*slot, text, format, job) else { return Ok(None) };
-                    let style = text_fx::TextStyle {
-                        size: *size,
-                        x: *x,
-                        y: *y,
-                        color: *color,
-                        plate: *plate,
-                        outline: *outline,
-                        fill: *fill,
-                        reveal: *reveal,
-                        reveal_secs: *reveal_secs,
-                    };
-                    Prepared::Text(Box::new(text_fx::TextLayer::new(&content, style, (w, h))), *span)
+                Layer::Photo(spec) => {
+                    Prepared::Photo(Box::new(photo::PhotoLayer::new(image(spec.slot)?, spec, (w, h))))
                 }
-                Layer::Shape { spec, span } => Prepared::Shape(spec.clone(), *span),
-                Layer::Particles { kind, count, seed, color, size, area, span } => Prepared::Particles(
-                    particles::Particles::new(*kind, *count, *seed, *color, *size, Rect::from(*area)),
-                    *span,
-                ),
-                Layer::Tint { color, amount, span } => {
-                    Prepared::Tint { color: *color, amount: amount.clone(), span: *span }
+                Layer::Text(spec) => {
+                    let Some(content) = text_for(spec, job) else { return Ok(None) };
+                    Prepared::Text(Box::new(text_fx::TextLayer::new(&content, spec, (w, h))))
                 }
-                Layer::Vignette { strength } => Prepared::Vignette(Vignette::new(w, h, *strength)),
-                Layer::Grade { grade, span } => Prepared::Grade(Box::new(Grade::new(grade)), *span),
-                Layer::Grain { amount, seed, span } => {
-                    Prepared::Grain { grain: Grain::new(*seed), amount: *amount, span: *span }
-                }
+                Layer::Shape(spec) => Prepared::Shape(spec.clone()),
+                Layer::Particles(spec) => Prepared::Particles(particles::Particles::new(spec), spec.span),
+                Layer::Tint(spec) => Prepared::Tint(spec.clone()),
+                Layer::Vignette(spec) => Prepared::Vignette(Vignette::new(w, h, spec.strength)),
+                Layer::Grade(spec) => Prepared::Grade(Box::new(Grade::new(spec)), spec.span),
+                Layer::Grain(spec) => Prepared::Grain(Grain::new(spec.seed), *spec),
             }))
         };
         let layers: Vec<Prepared> =
@@ -373,7 +329,7 @@ impl Scene {
             Prepared::Photo(p) => Some(p),
             _ => None,
         })?;
-        photo.covers(t, Opacity::from_unit(photo.span.weight(t, self.duration)), (self.w, self.h))
+        photo.covers(t, Opacity::from_unit(photo.span().weight(t, self.duration)), (self.w, self.h))
     }
 
     /// Draws the canvas's rows of the frame at `t`.
@@ -411,7 +367,7 @@ impl Scene {
         let mut under_photo = hidden.is_some();
         for layer in &self.layers {
             match layer {
-                Prepared::Gradient { top, bottom, span } => {
+                Prepared::Gradient(GradientSpec { top, bottom, span }) => {
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
                         gradient(canvas, *top, *bottom, Opacity::from_unit(k));
@@ -425,19 +381,20 @@ impl Scene {
                 }
                 Prepared::Photo(photo) => {
                     under_photo = false;
-                    let k = photo.span.weight(t, self.duration);
+                    let k = photo.span().weight(t, self.duration);
                     if k > 0.0 {
                         photo.draw(canvas, t, Opacity::from_unit(k));
                     }
                 }
-                Prepared::Text(text, span) => {
+                Prepared::Text(text) => {
+                    let span = text.span();
                     let k = span.weight(t, self.duration);
                     if k > 0.0 {
                         text.draw(canvas, t - span.start, k);
                     }
                 }
-                Prepared::Shape(s, span) => {
-                    let k = span.weight(t, self.duration) * f32::from(s.color.0[3]) / 255.0;
+                Prepared::Shape(s) => {
+                    let k = s.span.weight(t, self.duration) * f32::from(s.color.0[3]) / 255.0;
                     if k > 0.0 {
                         let centre = (s.x.at(t) * w as f32, s.y.at(t) * h as f32);
                         let size = (s.w.at(t) * w as f32, s.h.at(t) * h as f32);
@@ -451,7 +408,7 @@ impl Scene {
                         p.draw(canvas, t, t - span.start, k);
                     }
                 }
-                Prepared::Tint { color, amount, span } => {
+                Prepared::Tint(TintSpec { color, amount, span }) => {
                     let k =
                         span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
                     if k > 0.0 {
@@ -466,10 +423,10 @@ impl Scene {
                         grade.apply(canvas, Opacity::from_unit(k));
                     }
                 }
-                Prepared::Grain { grain, amount, span } => {
-                    let k = span.weight(t, self.duration);
+                Prepared::Grain(grain, spec) => {
+                    let k = spec.span.weight(t, self.duration);
                     if k > 0.0 {
-                        grain.apply(canvas, t, amount * k);
+                        grain.apply(canvas, t, spec.amount * k);
                     }
                 }
             }
@@ -483,14 +440,14 @@ impl TemplateSpec {
     pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<Rect> {
         fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<Rect> {
             layers.iter().find_map(|l| match l {
-                Layer::Photo { area, zoom, pan_x, pan_y, shake, .. } => {
-                    let rect = photo::contain(Rect::from(*area), canvas, img);
-                    Some(photo::place(rect, (zoom, pan_x, pan_y, *shake), t, canvas))
+                Layer::Photo(spec) => {
+                    let rect = photo::contain(Rect::from(spec.area), canvas, img);
+                    Some(photo::place(rect, spec, t, canvas))
                 }
-                Layer::Scenes { scenes } => {
-                    let timing = scenes::timing(scenes);
+                Layer::Scenes(sequence) => {
+                    let timing = scenes::timing(&sequence.scenes);
                     let i = scenes::visible(&timing, t)?;
-                    find(&scenes[i].layers, canvas, img, t - timing[i].appear)
+                    find(&sequence.scenes[i].layers, canvas, img, t - timing[i].appear)
                 }
                 _ => None,
             })

@@ -3,7 +3,7 @@
 //! alone (stills, parallel rendering) and renders are repeatable.
 
 use super::rng::Rng;
-use super::spec::{Color, ParticleKind};
+use super::spec::{Color, ParticleKind, ParticlesSpec};
 use crate::geom::Rect;
 use crate::math::{cos, pow, sin};
 use crate::raster::{clip_rows, columns_within, Canvas, Opacity};
@@ -26,7 +26,8 @@ pub struct Particles {
 }
 
 impl Particles {
-    pub fn new(kind: ParticleKind, count: u32, seed: u64, color: Color, size: f32, area: Rect) -> Particles {
+    pub fn new(spec: &ParticlesSpec) -> Particles {
+        let ParticlesSpec { kind, count, seed, color, size, area, .. } = *spec;
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let items = (0..count)
             .map(|_| {
@@ -49,7 +50,7 @@ impl Particles {
                 Particle { x, y, vx, vy, phase, size: size * s }
             })
             .collect();
-        Particles { kind, area, color, items }
+        Particles { kind, area: Rect::from(area), color, items }
     }
 
     /// Draws every particle at time `t` (`since` seconds after the layer
@@ -208,10 +209,15 @@ fn soft_dot(canvas: &mut Canvas<'_>, (x, y): (f32, f32), r: f32, color: Color, a
 mod tests {
     use super::*;
 
+    fn spec(kind: ParticleKind, count: u32, seed: u64, area: [f32; 4]) -> ParticlesSpec {
+        let (color, span) = (Color([255, 255, 255, 255]), Default::default());
+        ParticlesSpec { kind, count, seed, color, size: 0.01, area, span }
+    }
+
     fn ink(kind: ParticleKind, t: f32, since: f32) -> usize {
         let (w, h) = (200u32, 200u32);
         let mut frame = vec![0u8; (w * h * 3) as usize];
-        let p = Particles::new(kind, 60, 3, Color([255, 255, 255, 255]), 0.01, Rect::new(0.2, 0.2, 0.6, 0.6));
+        let p = Particles::new(&spec(kind, 60, 3, [0.2, 0.2, 0.6, 0.6]));
         p.draw(&mut Canvas::whole(&mut frame, (w, h)), t, since, 1.0);
         frame.iter().filter(|&&b| b > 40).count()
     }
@@ -239,15 +245,12 @@ mod tests {
         let (w, h) = (200u32, 200u32);
         let draw = |t: f32| {
             let mut frame = vec![0u8; (w * h * 3) as usize];
-            Particles::new(
-                ParticleKind::Confetti,
-                80,
-                9,
-                Color([255, 255, 255, 255]),
-                0.01,
-                Rect::new(0.0, 0.0, 1.0, 1.0),
-            )
-            .draw(&mut Canvas::whole(&mut frame, (w, h)), t, t, 1.0);
+            Particles::new(&spec(ParticleKind::Confetti, 80, 9, [0.0, 0.0, 1.0, 1.0])).draw(
+                &mut Canvas::whole(&mut frame, (w, h)),
+                t,
+                t,
+                1.0,
+            );
             frame
         };
         let (a, b) = (draw(1.0), draw(1.2));

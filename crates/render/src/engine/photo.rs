@@ -1,7 +1,7 @@
 //! Image layers: the photo (camera moves, rotation, defocus, rounded
 //! corners) and the blurred backdrop (static, or moving for parallax).
 
-use super::spec::{Anim, Span};
+use super::spec::{Anim, BackdropSpec, PhotoSpec, Span};
 use crate::geom::Rect;
 use crate::math::{log2, sin};
 use crate::raster::{
@@ -12,35 +12,14 @@ use image::imageops::FilterType;
 use image::RgbImage;
 use std::ops::Range;
 
-/// What a photo layer's spec says, borrowed.
-pub(super) struct PhotoSpec<'a> {
-    pub area: [f32; 4],
-    pub zoom: &'a Anim,
-    pub pan_x: &'a Anim,
-    pub pan_y: &'a Anim,
-    pub shake: f32,
-    pub rotate: &'a Anim,
-    pub border: i32,
-    pub blur: &'a Anim,
-    pub corner: f32,
-    pub span: Span,
-}
-
 pub(super) struct PhotoLayer {
     /// The photo prefiltered to the largest size it is shown at, then
     /// successively halved: defocus samples a smaller level, upscaled.
     levels: Vec<RgbImage>,
     /// Where it is at zoom 1, without pan or shake.
     rect: Rect,
-    zoom: Anim,
-    pan_x: Anim,
-    pan_y: Anim,
-    shake: f32,
-    rotate: Anim,
-    blur: Anim,
-    border: i32,
-    corner: f32,
-    pub span: Span,
+    /// The layer's spec, its `corner` clamped to 0..=0.5.
+    spec: PhotoSpec,
 }
 
 /// Blur radius (px) → fractional pyramid level: each level halves the size,
@@ -50,7 +29,7 @@ fn level_for(radius: f32) -> f32 {
 }
 
 impl PhotoLayer {
-    pub fn new(img: &RgbImage, spec: PhotoSpec<'_>, canvas: (u32, u32)) -> PhotoLayer {
+    pub fn new(img: &RgbImage, spec: &PhotoSpec, canvas: (u32, u32)) -> PhotoLayer {
         let rect = contain(Rect::from(spec.area), canvas, (img.width(), img.height()));
         // Prefiltered once to the largest size it is shown at: no shimmer when zooming.
         let big = spec.zoom.max().max(1.0);
@@ -62,24 +41,18 @@ impl PhotoLayer {
             let (w, h) = ((last.width() / 2).max(1), (last.height() / 2).max(1));
             levels.push(image::imageops::resize(last, w, h, FilterType::Triangle));
         }
-        PhotoLayer {
-            levels,
-            rect,
-            zoom: spec.zoom.clone(),
-            pan_x: spec.pan_x.clone(),
-            pan_y: spec.pan_y.clone(),
-            shake: spec.shake,
-            rotate: spec.rotate.clone(),
-            blur: spec.blur.clone(),
-            border: spec.border,
-            corner: spec.corner.clamp(0.0, 0.5),
-            span: spec.span,
-        }
+        let spec = PhotoSpec { corner: spec.corner.clamp(0.0, 0.5), ..spec.clone() };
+        PhotoLayer { levels, rect, spec }
+    }
+
+    /// When it is shown.
+    pub fn span(&self) -> &Span {
+        &self.spec.span
     }
 
     /// Where the photo is at `t` (without its border).
     pub fn placed(&self, t: f32, canvas: (u32, u32)) -> Rect {
-        place(self.rect, (&self.zoom, &self.pan_x, &self.pan_y, self.shake), t, canvas)
+        place(self.rect, &self.spec, t, canvas)
     }
 
     /// The pixels that drawing the photo at `t` at opacity `alpha` overwrites
@@ -88,13 +61,13 @@ impl PhotoLayer {
     /// rounded corners (which blend with what is under them). What lies
     /// there needs no drawing.
     pub fn covers(&self, t: f32, alpha: Opacity, (w, h): (u32, u32)) -> Option<(Range<u32>, Range<u32>)> {
-        if alpha != Opacity::OPAQUE || self.rotate.at(t).to_radians().abs() >= 1e-4 {
+        if alpha != Opacity::OPAQUE || self.spec.rotate.at(t).to_radians().abs() >= 1e-4 {
             return None;
         }
         let placed = self.placed(t, (w, h));
-        let (xs, rows) = photo_bounds(placed, self.border, w);
-        let outer = placed.outset(self.border as f32);
-        let radius = self.corner * outer.w.min(outer.h);
+        let (xs, rows) = photo_bounds(placed, self.spec.border, w);
+        let outer = placed.outset(self.spec.border as f32);
+        let radius = self.spec.corner * outer.w.min(outer.h);
         let corner_rows = if radius >= 1.0 { radius.ceil() as i32 + 1 } else { 0 };
         let ys =
             (rows.start + corner_rows).clamp(0, h as i32) as u32..(rows.end - corner_rows).clamp(0, h as i32) as u32;
@@ -104,22 +77,22 @@ impl PhotoLayer {
 
     /// Draws the photo at `t` at opacity `alpha`.
     pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, alpha: Opacity) {
-        let placed = self.placed(t, canvas.size());
-        let level = level_for(self.blur.at(t)).min((self.levels.len() - 1) as f32);
+        let (placed, border) = (self.placed(t, canvas.size()), self.spec.border);
+        let level = level_for(self.spec.blur.at(t)).min((self.levels.len() - 1) as f32);
         let (lo, frac) = (level.floor() as usize, level.fract());
-        let angle = self.rotate.at(t).to_radians();
+        let angle = self.spec.rotate.at(t).to_radians();
         if angle.abs() >= 1e-4 {
             // Turning: no corners, the nearest defocus level.
             let level = &self.levels[(level.round() as usize).min(self.levels.len() - 1)];
-            blit_photo_rotated(canvas, level, placed, self.border, angle);
+            blit_photo_rotated(canvas, level, placed, border, angle);
             return;
         }
-        let outer = placed.outset(self.border as f32);
-        let radius = self.corner * outer.w.min(outer.h);
+        let outer = placed.outset(border as f32);
+        let radius = self.spec.corner * outer.w.min(outer.h);
         let saved = Corners::save(canvas, outer, radius);
-        blit_photo(canvas, &self.levels[lo], placed, self.border, alpha);
+        blit_photo(canvas, &self.levels[lo], placed, border, alpha);
         if frac > 0.01 && lo + 1 < self.levels.len() {
-            blit_photo(canvas, &self.levels[lo + 1], placed, self.border, alpha.times(frac));
+            blit_photo(canvas, &self.levels[lo + 1], placed, border, alpha.times(frac));
         }
         saved.restore_outside(canvas);
     }
@@ -203,8 +176,8 @@ pub(super) enum Backdrop {
 const MARGIN: f32 = 1.18;
 
 impl Backdrop {
-    pub fn new(img: &RgbImage, (w, h): (u32, u32), darken: f32, motion: (&Anim, &Anim, &Anim)) -> Backdrop {
-        let (zoom, drift_x, drift_y) = motion;
+    pub fn new(img: &RgbImage, (w, h): (u32, u32), spec: &BackdropSpec) -> Backdrop {
+        let BackdropSpec { darken, zoom, drift_x, drift_y, .. } = spec;
         let still = matches!(zoom, Anim::Const(z) if (*z - 1.0).abs() < 1e-6)
             && matches!(drift_x, Anim::Const(x) if x.abs() < 1e-6)
             && matches!(drift_y, Anim::Const(y) if y.abs() < 1e-6);
@@ -255,13 +228,10 @@ pub(super) fn contain(area: Rect, (w, h): (u32, u32), (iw, ih): (u32, u32)) -> R
     Rect::new(area.x * w as f32 + (bw - pw) / 2.0, area.y * h as f32 + (bh - ph) / 2.0, pw, ph)
 }
 
-/// Where the photo is drawn at time `t`: zoom about the centre, pan, shake.
-pub(super) fn place(
-    rect: Rect,
-    (zoom, pan_x, pan_y, shake): (&Anim, &Anim, &Anim, f32),
-    t: f32,
-    (w, h): (u32, u32),
-) -> Rect {
+/// Where the photo at `rect` (at zoom 1) is drawn at time `t`: the spec's
+/// zoom about the centre, pan and shake.
+pub(super) fn place(rect: Rect, spec: &PhotoSpec, t: f32, (w, h): (u32, u32)) -> Rect {
+    let PhotoSpec { zoom, pan_x, pan_y, shake, .. } = spec;
     let z = zoom.at(t).max(0.01);
     let (dw, dh) = (rect.w * z, rect.h * z);
     // Handheld shake: two incommensurate sines per axis, deterministic.
@@ -285,21 +255,26 @@ mod tests {
     }
 
     fn layer(blur: Anim, corner: f32) -> PhotoLayer {
-        let one = Anim::Const(1.0);
         let zero = Anim::Const(0.0);
         let spec = PhotoSpec {
+            slot: 0,
             area: [0.0, 0.0, 1.0, 1.0],
-            zoom: &one,
-            pan_x: &zero,
-            pan_y: &zero,
+            zoom: Anim::Const(1.0),
+            pan_x: zero.clone(),
+            pan_y: zero.clone(),
             shake: 0.0,
-            rotate: &zero,
+            rotate: zero,
             border: 0,
-            blur: &blur,
+            blur,
             corner,
             span: Span::default(),
         };
-        PhotoLayer::new(&photo(), spec, (100, 100))
+        PhotoLayer::new(&photo(), &spec, (100, 100))
+    }
+
+    fn backdrop(drift_x: Anim) -> BackdropSpec {
+        let (zoom, drift_y) = (Anim::Const(1.0), Anim::Const(0.0));
+        BackdropSpec { slot: 0, darken: 0.0, zoom, drift_x, drift_y, span: Span::default() }
     }
 
     fn contrast(frame: &[u8]) -> f64 {
@@ -336,10 +311,10 @@ mod tests {
     fn a_drifting_backdrop_moves_and_a_still_one_is_precomposed() {
         // A left-to-right ramp survives the backdrop's heavy blur.
         let ramp = RgbImage::from_fn(200, 200, |x, _| image::Rgb([x as u8, 60, 255 - x as u8]));
-        let still = Backdrop::new(&ramp, (64, 36), 0.0, (&Anim::Const(1.0), &Anim::Const(0.0), &Anim::Const(0.0)));
+        let still = Backdrop::new(&ramp, (64, 36), &backdrop(Anim::Const(0.0)));
         assert!(still.is_still());
         let drift = Anim::Keys(vec![(0.0, -0.05), (2.0, 0.05)]);
-        let moving = Backdrop::new(&ramp, (64, 36), 0.0, (&Anim::Const(1.0), &drift, &Anim::Const(0.0)));
+        let moving = Backdrop::new(&ramp, (64, 36), &backdrop(drift));
         assert!(!moving.is_still());
         let draw = |t: f32| {
             let mut frame = vec![0u8; 64 * 36 * 3];

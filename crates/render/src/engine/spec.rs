@@ -165,149 +165,169 @@ fn parse_color(s: &str) -> Option<Color> {
     Some(Color([byte(0)?, byte(2)?, byte(4)?, if hex.len() == 8 { byte(6)? } else { 255 }]))
 }
 
-/// One layer of the stack. (serde cannot deny unknown fields together with the
-/// flattened span, so layer-level typos are not caught yet.)
+/// One layer of the stack, tagged by `type`: each kind's fields are its
+/// spec's. (serde cannot deny unknown fields together with the flattened
+/// span, so layer-level typos are not caught yet.)
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Layer {
-    /// A vertical two-colour gradient.
-    Gradient {
-        top: Color,
-        bottom: Color,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// A blurred, darkened cover-fit copy of an input image. Give it a slow
-    /// `zoom` or `drift` smaller than the photo's pan for parallax depth.
-    Backdrop {
-        slot: usize,
-        /// 0 = as is, 1 = black.
-        #[serde(default = "half")]
-        darken: f32,
-        /// Scale about the centre (1 = cover the canvas).
-        #[serde(default = "anim_one")]
-        zoom: Anim,
-        /// Offsets as fractions of the canvas (at most ±0.08 before edges show).
-        #[serde(default)]
-        drift_x: Anim,
-        #[serde(default)]
-        drift_y: Anim,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// An input image in a box, with camera moves.
-    Photo {
-        slot: usize,
-        /// `[x, y, w, h]` as fractions of the canvas; the photo is contained in it.
-        #[serde(rename = "box")]
-        area: [f32; 4],
-        /// Scale about the box centre (1 = fits the box).
-        #[serde(default = "anim_one")]
-        zoom: Anim,
-        /// Offsets as fractions of the canvas.
-        #[serde(default)]
-        pan_x: Anim,
-        #[serde(default)]
-        pan_y: Anim,
-        /// Handheld shake amplitude in pixels.
-        #[serde(default)]
-        shake: f32,
-        /// Rotation in degrees, clockwise.
-        #[serde(default)]
-        rotate: Anim,
-        /// Print border in pixels.
-        #[serde(default)]
-        border: i32,
-        /// Defocus radius in pixels (keyframe it for a focus pull).
-        #[serde(default)]
-        blur: Anim,
-        /// Rounded corners: radius as a fraction of the shorter side (0.5 = a circle or pill).
-        #[serde(default)]
-        corner: f32,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// Text from a slot (optionally formatted: `"{}来了！"`) or literal.
-    Text {
-        slot: Option<usize>,
-        text: Option<String>,
-        format: Option<String>,
-        /// Font size as a fraction of the canvas height.
-        size: f32,
-        /// Centre of the text, fractions of the canvas.
-        x: f32,
-        y: f32,
-        #[serde(default = "white")]
-        color: Color,
-        /// A plate behind the text.
-        plate: Option<Color>,
-        /// An outline around the letters, e.g. `{"color": "#e8f8ff", "width": 0.006}`.
-        outline: Option<Outline>,
-        /// What the letters are filled with: `solid` (`color`, the default) or
-        /// `water` (glass letters filling up with animated water).
-        #[serde(default)]
-        fill: TextFill,
-        /// How the text appears (see the values).
-        #[serde(default)]
-        reveal: Reveal,
-        /// Seconds the reveal takes (for `typewriter` and `pop`: until the
-        /// last glyph is in place; for `fill: water`: until it is 80 % full).
-        #[serde(default = "reveal_secs")]
-        reveal_secs: f32,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// A filled ellipse or rectangle (silhouettes, light leaks, bars).
-    Shape {
-        #[serde(flatten)]
-        spec: ShapeSpec,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// Deterministic particles.
-    Particles {
-        kind: ParticleKind,
-        count: u32,
-        #[serde(default)]
-        seed: u64,
-        color: Color,
-        /// Radius as a fraction of the canvas height.
-        #[serde(default = "particle_size")]
-        size: f32,
-        /// Where particles live, `[x, y, w, h]` in canvas fractions (default: everywhere).
-        #[serde(default = "whole")]
-        area: [f32; 4],
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// Colour grade: blend the frame towards a colour.
-    Tint {
-        color: Color,
-        amount: Anim,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// Darkened corners.
-    Vignette { strength: f32 },
-    /// Colour grade of everything below: tone curves, contrast, saturation.
-    Grade {
-        #[serde(flatten)]
-        grade: GradeSpec,
-        #[serde(flatten, default)]
-        span: Span,
-    },
-    /// Scenes shown one after another, each a full frame with its own layers
-    /// (timed from the moment the scene appears), joined by transitions.
-    Scenes { scenes: Vec<SceneSpec> },
-    /// Film grain: fine monochrome noise that changes every frame.
-    Grain {
-        /// Strength, 0..1 (0.04 is subtle, 0.1 is heavy; grain costs bitrate).
-        amount: f32,
-        #[serde(default)]
-        seed: u64,
-        #[serde(flatten, default)]
-        span: Span,
-    },
+    Gradient(GradientSpec),
+    Backdrop(BackdropSpec),
+    Photo(PhotoSpec),
+    Text(TextSpec),
+    Shape(ShapeSpec),
+    Particles(ParticlesSpec),
+    Tint(TintSpec),
+    Vignette(VignetteSpec),
+    Grade(GradeSpec),
+    Scenes(SequenceSpec),
+    Grain(GrainSpec),
+}
+
+/// A vertical two-colour gradient.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub struct GradientSpec {
+    pub top: Color,
+    pub bottom: Color,
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// A blurred, darkened cover-fit copy of an input image. Give it a slow
+/// `zoom` or `drift` smaller than the photo's pan for parallax depth.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct BackdropSpec {
+    pub slot: usize,
+    /// 0 = as is, 1 = black.
+    #[serde(default = "half")]
+    pub darken: f32,
+    /// Scale about the centre (1 = cover the canvas).
+    #[serde(default = "anim_one")]
+    pub zoom: Anim,
+    /// Offsets as fractions of the canvas (at most ±0.08 before edges show).
+    #[serde(default)]
+    pub drift_x: Anim,
+    #[serde(default)]
+    pub drift_y: Anim,
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// An input image in a box, with camera moves.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct PhotoSpec {
+    pub slot: usize,
+    /// `[x, y, w, h]` as fractions of the canvas; the photo is contained in it.
+    #[serde(rename = "box")]
+    pub area: [f32; 4],
+    /// Scale about the box centre (1 = fits the box).
+    #[serde(default = "anim_one")]
+    pub zoom: Anim,
+    /// Offsets as fractions of the canvas.
+    #[serde(default)]
+    pub pan_x: Anim,
+    #[serde(default)]
+    pub pan_y: Anim,
+    /// Handheld shake amplitude in pixels.
+    #[serde(default)]
+    pub shake: f32,
+    /// Rotation in degrees, clockwise.
+    #[serde(default)]
+    pub rotate: Anim,
+    /// Print border in pixels.
+    #[serde(default)]
+    pub border: i32,
+    /// Defocus radius in pixels (keyframe it for a focus pull).
+    #[serde(default)]
+    pub blur: Anim,
+    /// Rounded corners: radius as a fraction of the shorter side (0.5 = a circle or pill).
+    #[serde(default)]
+    pub corner: f32,
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// Text from a slot (optionally formatted: `"{}来了！"`) or literal.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TextSpec {
+    pub slot: Option<usize>,
+    pub text: Option<String>,
+    pub format: Option<String>,
+    /// Font size as a fraction of the canvas height.
+    pub size: f32,
+    /// Centre of the text, fractions of the canvas.
+    pub x: f32,
+    pub y: f32,
+    #[serde(default = "white")]
+    pub color: Color,
+    /// A plate behind the text.
+    pub plate: Option<Color>,
+    /// An outline around the letters, e.g. `{"color": "#e8f8ff", "width": 0.006}`.
+    pub outline: Option<Outline>,
+    /// What the letters are filled with: `solid` (`color`, the default) or
+    /// `water` (glass letters filling up with animated water).
+    #[serde(default)]
+    pub fill: TextFill,
+    /// How the text appears (see the values).
+    #[serde(default)]
+    pub reveal: Reveal,
+    /// Seconds the reveal takes (for `typewriter` and `pop`: until the
+    /// last glyph is in place; for `fill: water`: until it is 80 % full).
+    #[serde(default = "reveal_secs")]
+    pub reveal_secs: f32,
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// Deterministic particles.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub struct ParticlesSpec {
+    pub kind: ParticleKind,
+    pub count: u32,
+    #[serde(default)]
+    pub seed: u64,
+    pub color: Color,
+    /// Radius as a fraction of the canvas height.
+    #[serde(default = "particle_size")]
+    pub size: f32,
+    /// Where particles live, `[x, y, w, h]` in canvas fractions (default: everywhere).
+    #[serde(default = "whole")]
+    pub area: [f32; 4],
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// Colour grade: blend the frame towards a colour.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TintSpec {
+    pub color: Color,
+    pub amount: Anim,
+    #[serde(flatten, default)]
+    pub span: Span,
+}
+
+/// Darkened corners.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub struct VignetteSpec {
+    pub strength: f32,
+}
+
+/// Scenes shown one after another, each a full frame with its own layers
+/// (timed from the moment the scene appears), joined by transitions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct SequenceSpec {
+    pub scenes: Vec<SceneSpec>,
+}
+
+/// Film grain: fine monochrome noise that changes every frame.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub struct GrainSpec {
+    /// Strength, 0..1 (0.04 is subtle, 0.1 is heavy; grain costs bitrate).
+    pub amount: f32,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(flatten, default)]
+    pub span: Span,
 }
 
 /// One scene of a [`Layer::Scenes`] sequence.
@@ -360,6 +380,7 @@ pub enum TransitionKind {
     Zoom,
 }
 
+/// Colour grade of everything below: tone curves, contrast, saturation.
 /// Tone curves are lists of `[input, output]` points in 0..255 joined by
 /// straight segments (`[[0, 10], [128, 140], [255, 245]]` lifts shadows and
 /// mids); `curve` applies to all channels, then `red`/`green`/`blue`.
@@ -382,9 +403,12 @@ pub struct GradeSpec {
     /// Added to every channel, -1..1 (fractions of full scale).
     #[serde(default)]
     pub brightness: f32,
+    #[serde(flatten, default)]
+    pub span: Span,
 }
 
-/// A filled ellipse or rectangle, centred at `(x, y)`; all in canvas fractions.
+/// A filled ellipse or rectangle (silhouettes, light leaks, bars), centred
+/// at `(x, y)`; all in canvas fractions.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ShapeSpec {
     #[serde(default)]
@@ -397,6 +421,8 @@ pub struct ShapeSpec {
     /// Soft edge, as a fraction of the size.
     #[serde(default)]
     pub softness: f32,
+    #[serde(flatten, default)]
+    pub span: Span,
 }
 
 fn one_f32() -> f32 {
@@ -542,8 +568,8 @@ impl TemplateSpec {
             layers
                 .iter()
                 .map(|l| match l {
-                    Layer::Backdrop { slot, .. } | Layer::Photo { slot, .. } => slot + 1,
-                    Layer::Scenes { scenes } => scenes.iter().map(|s| slots(&s.layers)).max().unwrap_or(0),
+                    Layer::Backdrop(BackdropSpec { slot, .. }) | Layer::Photo(PhotoSpec { slot, .. }) => slot + 1,
+                    Layer::Scenes(seq) => seq.scenes.iter().map(|s| slots(&s.layers)).max().unwrap_or(0),
                     _ => 0,
                 })
                 .max()
@@ -575,22 +601,22 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
         let here = format!("{path}[{i}]");
         let at = |field: &str| format!("{here}.{field}");
         match layer {
-            Layer::Text { slot: None, text: None, .. } => {
+            Layer::Text(TextSpec { slot: None, text: None, .. }) => {
                 return Err(format!("field `{here}`: a text layer needs `slot` or `text`"));
             }
-            Layer::Text { size, x, y, .. } => {
+            Layer::Text(TextSpec { size, x, y, .. }) => {
                 within(&at("size"), &Anim::Const(*size), (0.005, 1.0))?;
                 within(&at("x"), &Anim::Const(*x), (-1.0, 2.0))?;
                 within(&at("y"), &Anim::Const(*y), (-1.0, 2.0))?;
             }
-            Layer::Particles { count, .. } if *count > 5000 => {
+            Layer::Particles(ParticlesSpec { count, .. }) if *count > 5000 => {
                 return Err(format!("field `{here}.count`: {count} is more than 5000"));
             }
-            Layer::Particles { size, area, .. } => {
+            Layer::Particles(ParticlesSpec { size, area, .. }) => {
                 within(&at("size"), &Anim::Const(*size), (0.0, 0.2))?;
                 area.iter().try_for_each(|v| within(&at("area"), &Anim::Const(*v), (-2.0, 3.0)))?;
             }
-            Layer::Photo { area, zoom, pan_x, pan_y, border, blur, corner, .. } => {
+            Layer::Photo(PhotoSpec { area, zoom, pan_x, pan_y, border, blur, corner, .. }) => {
                 area.iter().try_for_each(|v| within(&at("box"), &Anim::Const(*v), (-2.0, 3.0)))?;
                 if area[2] <= 0.0 || area[3] <= 0.0 {
                     return Err(format!("field `{here}.box`: width and height must be above 0"));
@@ -603,18 +629,18 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
                 within(&at("blur"), blur, (0.0, 200.0))?;
                 within(&at("corner"), &Anim::Const(*corner), (0.0, 0.5))?;
             }
-            Layer::Backdrop { zoom, drift_x, drift_y, .. } => {
+            Layer::Backdrop(BackdropSpec { zoom, drift_x, drift_y, .. }) => {
                 within(&at("zoom"), zoom, (0.5, 4.0))?;
                 within(&at("drift_x"), drift_x, (-1.0, 1.0))?;
                 within(&at("drift_y"), drift_y, (-1.0, 1.0))?;
             }
-            Layer::Shape { spec, .. } => {
+            Layer::Shape(spec) => {
                 within(&at("x"), &spec.x, (-5.0, 5.0))?;
                 within(&at("y"), &spec.y, (-5.0, 5.0))?;
                 within(&at("w"), &spec.w, (0.0, 10.0))?;
                 within(&at("h"), &spec.h, (0.0, 10.0))?;
             }
-            Layer::Scenes { scenes } => {
+            Layer::Scenes(SequenceSpec { scenes }) => {
                 if scenes.is_empty() || scenes.len() > MAX_SCENES {
                     return Err(format!("field `{here}.scenes`: needs 1 to {MAX_SCENES} scenes, not {}", scenes.len()));
                 }

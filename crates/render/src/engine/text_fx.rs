@@ -7,30 +7,16 @@
 //! [`crate::text::TextMask`] (its top-left is 0, 0); sprites padded for an
 //! outline reach a little outside it.
 
-use super::spec::{Color, Outline, Reveal, TextFill};
+use super::spec::{Color, Reveal, Span, TextFill, TextSpec};
 use super::sprite::{Paint, Sprite};
 use super::water::Water;
 use crate::geom::IRect;
 use crate::raster::{blend_coverage, clip_rows, colour_run, fill_rect, for_rows, smoothstep, Canvas, Opacity};
 use crate::text::render_text;
 
-/// How a text layer looks and moves (the text layer's fields, resolved).
-pub(crate) struct TextStyle {
-    /// Font size as a fraction of the canvas height.
-    pub size: f32,
-    pub x: f32,
-    pub y: f32,
-    pub color: Color,
-    pub plate: Option<Color>,
-    pub outline: Option<Outline>,
-    pub fill: TextFill,
-    pub reveal: Reveal,
-    pub reveal_secs: f32,
-}
-
 /// A text layer ready to draw.
 pub(crate) struct TextLayer {
-    style: TextStyle,
+    spec: TextSpec,
     /// Size of the laid-out text (before outline padding).
     width: u32,
     height: u32,
@@ -88,20 +74,22 @@ fn overshoot(p: f32) -> f32 {
 }
 
 impl TextLayer {
-    pub(crate) fn new(content: &str, style: TextStyle, (w, h): (u32, u32)) -> TextLayer {
-        let px = style.size * h as f32;
+    /// `content` (the text the spec's slot or literal resolved to) laid
+    /// out on a `w`×`h` canvas as `spec` says.
+    pub(crate) fn new(content: &str, spec: &TextSpec, (w, h): (u32, u32)) -> TextLayer {
+        let px = spec.size * h as f32;
         let mask = render_text(content, px, w as f32 * 0.9, 3);
         // Zero or negative widths mean no outline; at most 5 % of the canvas.
-        let radius = style.outline.map_or(0.0, |o| (o.width * h as f32).clamp(0.0, h as f32 * 0.05));
+        let radius = spec.outline.map_or(0.0, |o| (o.width * h as f32).clamp(0.0, h as f32 * 0.05));
         let whole = Sprite::new(IRect::new(0, 0, mask.width, mask.height), mask.coverage, radius);
         let glyphs = mask
             .glyphs
             .into_iter()
             .map(|g| Sprite::new(IRect::new(g.x as i32, g.y as i32, g.w, g.h), g.coverage, radius))
             .collect();
-        let water = (style.fill == TextFill::Water).then(|| Water::new(&whole, &mask.lines, px, style.reveal_secs));
+        let water = (spec.fill == TextFill::Water).then(|| Water::new(&whole, &mask.lines, px, spec.reveal_secs));
         TextLayer {
-            style,
+            spec: spec.clone(),
             width: mask.width,
             height: mask.height,
             whole,
@@ -111,10 +99,15 @@ impl TextLayer {
         }
     }
 
+    /// When it is shown.
+    pub(crate) fn span(&self) -> &Span {
+        &self.spec.span
+    }
+
     /// Draws the layer `local` seconds after its start, at opacity `k`.
     pub(crate) fn draw(&self, canvas: &mut Canvas<'_>, local: f32, k: f32) {
         let (w, h) = canvas.size();
-        let s = &self.style;
+        let s = &self.spec;
         let secs = s.reveal_secs.max(0.01);
         let p = smoothstep(local / secs);
         let (fade, rise) = match s.reveal {
@@ -327,12 +320,16 @@ impl Painter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::spec::Outline;
 
     const W: u32 = 640;
     const H: u32 = 360;
 
-    fn style(reveal: Reveal) -> TextStyle {
-        TextStyle {
+    fn style(reveal: Reveal) -> TextSpec {
+        TextSpec {
+            slot: None,
+            text: None,
+            format: None,
             size: 0.2,
             x: 0.5,
             y: 0.5,
@@ -342,6 +339,7 @@ mod tests {
             fill: TextFill::Solid,
             reveal,
             reveal_secs: 1.0,
+            span: Default::default(),
         }
     }
 
@@ -406,7 +404,7 @@ mod tests {
 
     #[test]
     fn typewriter_shows_k_of_n_glyphs() {
-        let layer = TextLayer::new("HELLO 世界", style(Reveal::Typewriter), (W, H));
+        let layer = TextLayer::new("HELLO 世界", &style(Reveal::Typewriter), (W, H));
         assert_eq!(layer.glyphs.len(), 7);
         let shown = |t: f32| {
             let f = frame(&layer, t);
@@ -426,7 +424,7 @@ mod tests {
 
     #[test]
     fn pop_grows_each_glyph_about_its_centre_with_overshoot() {
-        let layer = TextLayer::new("O", style(Reveal::Pop), (W, H));
+        let layer = TextLayer::new("O", &style(Reveal::Pop), (W, H));
         let ink = |t: f32| {
             let f = frame(&layer, t);
             let lit: Vec<(u32, u32)> =
@@ -445,7 +443,7 @@ mod tests {
             assert!((a.2 - at[6].2).abs() < 1.5, "scaled about its centre: {at:?}");
         }
         // Several glyphs: staggered, the first ahead of the last.
-        let word = TextLayer::new("HELLO", style(Reveal::Pop), (W, H));
+        let word = TextLayer::new("HELLO", &style(Reveal::Pop), (W, H));
         let f = frame(&word, 0.45);
         let sizes: Vec<usize> = word
             .glyphs
@@ -466,10 +464,10 @@ mod tests {
 
     #[test]
     fn outline_adds_ink_around_the_glyphs_only() {
-        let plain = TextLayer::new("HI", style(Reveal::Fade), (W, H));
+        let plain = TextLayer::new("HI", &style(Reveal::Fade), (W, H));
         let mut s = style(Reveal::Fade);
         s.outline = Some(Outline { color: Color([255, 0, 0, 255]), width: 0.012 });
-        let outlined = TextLayer::new("HI", s, (W, H));
+        let outlined = TextLayer::new("HI", &s, (W, H));
         let (a, b) = (frame(&plain, 2.0), frame(&outlined, 2.0));
         let red = |f: &[u8], i: usize| f[i * 3] > 200 && f[i * 3 + 1] < 60;
         let white = |f: &[u8], i: usize| f[i * 3] > 200 && f[i * 3 + 1] > 200;
@@ -490,7 +488,7 @@ mod tests {
         // Per-glyph reveals draw it too.
         let mut s = style(Reveal::Typewriter);
         s.outline = Some(Outline { color: Color([255, 0, 0, 255]), width: 0.012 });
-        let f = frame(&TextLayer::new("HI", s, (W, H)), 0.3);
+        let f = frame(&TextLayer::new("HI", &s, (W, H)), 0.3);
         assert!((0..n).filter(|&i| red(&f, i)).count() * 3 > rim, "outline of the first glyph");
     }
 
@@ -500,7 +498,7 @@ mod tests {
         s.fill = TextFill::Water;
         s.size = 0.4;
         s.reveal_secs = 0.5;
-        let layer = TextLayer::new("HI", s, (W, H));
+        let layer = TextLayer::new("HI", &s, (W, H));
         let water = layer.water.as_ref().unwrap();
         let (ox, oy) = origin(&layer);
         // The stem of the I: its middle column, from the top of the ink to the bottom.
@@ -544,7 +542,7 @@ mod tests {
                     for outline in [None, Some(Outline { color: Color([0, 0, 0, 200]), width: 0.01 })] {
                         let mut s = style(reveal);
                         (s.fill, s.outline, s.plate, s.x) = (fill, outline, Some(Color([9, 9, 9, 128])), 0.97);
-                        let layer = TextLayer::new(text, s, (W, H));
+                        let layer = TextLayer::new(text, &s, (W, H));
                         for t in [0.0, 0.2, 0.5, 0.99, 5.0] {
                             frame(&layer, t);
                         }
@@ -553,7 +551,7 @@ mod tests {
                         s.outline = Some(Outline { color: Color([0, 0, 0, 255]), width: 9.0 });
                         s.fill = fill;
                         let mut f = vec![0u8; 16 * 16 * 3];
-                        TextLayer::new(text, s, (16, 16)).draw(&mut Canvas::whole(&mut f, (16, 16)), 0.3, 1.0);
+                        TextLayer::new(text, &s, (16, 16)).draw(&mut Canvas::whole(&mut f, (16, 16)), 0.3, 1.0);
                     }
                 }
             }
