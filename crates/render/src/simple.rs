@@ -51,9 +51,9 @@ impl Renderer for SimpleRenderer {
         let frames = SIMPLE_FPS * SIMPLE_DURATION_SECS;
         let format = VideoFormat { width: w, height: h, fps: SIMPLE_FPS, frames };
         let prepare = || {
-            let scene = Scene::new(job, w, h);
+            let look = SimpleLook::new(job, w, h);
             Ok::<_, RenderError>(move |i, frame: &mut [u8], sink: &mut BandSink<'_>| {
-                scene.draw_banded(i, frames, frame, sink)
+                look.draw_banded(i, frames, frame, sink)
             })
         };
         let times = write_video(out, format, || soundtrack(format.secs(), &Soundtrack::default()), prepare, ctl)?;
@@ -70,13 +70,15 @@ impl Renderer for SimpleRenderer {
             )));
         }
         let mut frame = vec![0u8; (w * h * 3) as usize];
-        Scene::new(job, w, h).draw(index, frames, &mut frame);
+        SimpleLook::new(job, w, h).draw(index, frames, &mut frame);
         Ok(RgbImage::from_raw(w, h, frame).expect("frame buffer has the canvas size"))
     }
 }
 
-/// Everything precomputed once per render; `draw` only samples and blends.
-struct Scene {
+/// The simple renderer's look for one job, everything precomputed once per
+/// render: a photo framed on its blurred copy with a caption, or a title
+/// card. `draw` only samples and blends.
+struct SimpleLook {
     w: u32,
     h: u32,
     background: Vec<u8>,
@@ -87,8 +89,8 @@ struct Scene {
     title_card: bool,
 }
 
-impl Scene {
-    fn new(job: &RenderJob, w: u32, h: u32) -> Scene {
+impl SimpleLook {
+    fn new(job: &RenderJob, w: u32, h: u32) -> SimpleLook {
         let text = job.texts.join(" — ");
         match job.images.first() {
             Some(img) => {
@@ -98,7 +100,7 @@ impl Scene {
                 let photo = resize_photo(img, big_w, big_h);
                 let caption =
                     (!text.is_empty()).then(|| render_text(&text, h.min(w) as f32 * 0.075, w as f32 * 0.85, 2));
-                Scene {
+                SimpleLook {
                     w,
                     h,
                     background: blurred_backdrop(img, w, h),
@@ -110,7 +112,7 @@ impl Scene {
             None => {
                 let title = if text.is_empty() { job.template_name.clone() } else { text };
                 let caption = Some(render_text(&title, h.min(w) as f32 * 0.12, w as f32 * 0.8, 4));
-                Scene { w, h, background: Vec::new(), photo: None, caption, title_card: true }
+                SimpleLook { w, h, background: Vec::new(), photo: None, caption, title_card: true }
             }
         }
     }
@@ -122,7 +124,7 @@ impl Scene {
         }
     }
 
-    /// Like [`Scene::draw`], but each band in turn in the first bytes of
+    /// Like [`SimpleLook::draw`], but each band in turn in the first bytes of
     /// `buffer`, handed to `sink` as soon as it is drawn.
     fn draw_banded(&self, i: u32, n: u32, buffer: &mut [u8], sink: &mut BandSink<'_>) {
         draw_in_bands(buffer, (self.w, self.h), |canvas| self.draw_rows(i, n, canvas), None, sink);
@@ -321,7 +323,7 @@ mod quality_tests {
             let fa = SimpleRenderer.render_frame(&job(vec![photo.clone()], &[a]), 3.0).unwrap();
             let fb = SimpleRenderer.render_frame(&job(vec![photo.clone()], &[b]), 3.0).unwrap();
             // The text box: the larger caption mask, centred where captions sit (after the 0.8 s slide).
-            let mask = |t: &str| Scene::new(&job(vec![photo.clone()], &[t]), 1280, 720).caption.unwrap();
+            let mask = |t: &str| SimpleLook::new(&job(vec![photo.clone()], &[t]), 1280, 720).caption.unwrap();
             let (ma, mb) = (mask(a), mask(b));
             let (bw, bh) = (ma.width.max(mb.width), ma.height.max(mb.height));
             let (bx, by) = (640 - bw / 2, (720.0 * 0.885) as u32 - bh / 2);

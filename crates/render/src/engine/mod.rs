@@ -399,7 +399,7 @@ impl Scene {
                         let centre = (s.x.at(t) * w as f32, s.y.at(t) * h as f32);
                         let size = (s.w.at(t) * w as f32, s.h.at(t) * h as f32);
                         let hidden = hidden.as_ref().filter(|_| under_photo);
-                        draw_shape(canvas, s.shape, centre, size, rgb(s.color), (k, s.softness), hidden);
+                        draw_shape(canvas, s.shape, centre, size, s.color.rgb(), (k, s.softness), hidden);
                     }
                 }
                 Prepared::Particles(p, span) => {
@@ -412,7 +412,7 @@ impl Scene {
                     let k =
                         span.weight(t, self.duration) * amount.at(t).clamp(0.0, 1.0) * f32::from(color.0[3]) / 255.0;
                     if k > 0.0 {
-                        tint(canvas, rgb(*color), Opacity::from_unit(k));
+                        tint(canvas, color.rgb(), Opacity::from_unit(k));
                     }
                 }
                 Prepared::Vignette(v) => v.apply(canvas),
@@ -454,10 +454,6 @@ impl TemplateSpec {
         }
         find(&self.layers, (self.width, self.height), (iw, ih), t)
     }
-}
-
-fn rgb(c: Color) -> [u8; 3] {
-    [c.0[0], c.0[1], c.0[2]]
 }
 
 /// A vertical gradient from `top` to `bottom` laid over the canvas at opacity `a`.

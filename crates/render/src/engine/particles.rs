@@ -127,16 +127,15 @@ impl Particles {
             let y = (ay + (p.y * ah + p.vy * t).rem_euclid(ah.max(1e-3))) * h as f32;
             let size = p.size * h as f32 * 1.6;
             let flip = cos(t * (4.0 + p.phase) + p.phase).abs().max(0.15);
-            let color = if i % 6 == 5 { [self.color.0[0], self.color.0[1], self.color.0[2]] } else { PALETTE[i % 5] };
-            let c = Color([color[0], color[1], color[2], 255]);
+            let color = if i % 6 == 5 { self.color.rgb() } else { PALETTE[i % 5] };
             let rect = Rect::new(x - size / 2.0, y - size * flip / 2.0, size, size * flip * 0.6);
-            fill_box(canvas, rect, c, alpha);
+            fill_box(canvas, rect, color, alpha);
         }
     }
 }
 
 /// An axis-aligned box with 1-pixel antialiased edges.
-fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: Color, alpha: f32) {
+fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: [u8; 3], alpha: f32) {
     let (w, h) = canvas.size();
     let (x, y, right, bottom) = (rect.x, rect.y, rect.right(), rect.bottom());
     let (x0, x1) = (x.floor().max(0.0) as u32, (right.ceil().max(0.0) as u32).min(w));
@@ -149,7 +148,7 @@ fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: Color, alpha: f32) {
             let i = canvas.at(px, py);
             let frame = canvas.bytes_mut();
             for c in 0..3 {
-                frame[i + c] = a.blend(frame[i + c], color.0[c]);
+                frame[i + c] = a.blend(frame[i + c], color[c]);
             }
         }
     }
@@ -198,7 +197,7 @@ fn soft_dot(canvas: &mut Canvas<'_>, (x, y): (f32, f32), r: f32, color: Color, a
             if a == Opacity::ZERO {
                 continue;
             }
-            for (o, &c) in out.iter_mut().zip(&color.0[..3]) {
+            for (o, &c) in out.iter_mut().zip(&color.rgb()) {
                 *o = a.blend(*o, c);
             }
         }

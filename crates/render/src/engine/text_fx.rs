@@ -7,7 +7,7 @@
 //! [`crate::text::TextMask`] (its top-left is 0, 0); sprites padded for an
 //! outline reach a little outside it.
 
-use super::spec::{Color, Reveal, Span, TextFill, TextSpec};
+use super::spec::{Reveal, Span, TextFill, TextSpec};
 use super::sprite::{Paint, Sprite};
 use super::water::Water;
 use crate::geom::IRect;
@@ -60,10 +60,6 @@ impl Paint for Cutout<'_> {
         };
         ([0, 0, 0], Opacity::from_coverage(255 - ink))
     }
-}
-
-fn rgb(c: Color) -> [u8; 3] {
-    [c.0[0], c.0[1], c.0[2]]
 }
 
 /// easeOutBack: 0 → 1 passing about 10 % beyond 1 on the way.
@@ -149,7 +145,7 @@ impl TextLayer {
             let pad = (h as f32 * 0.02) as i32;
             let a = alpha * grow * f32::from(plate.0[3]) / 255.0;
             let rect = IRect::new(left - 2 * pad, top - pad, visible_w + 4 * pad as u32, self.height + 2 * pad as u32);
-            fill_rect(canvas, rect, rgb(plate), Opacity::from_unit(a));
+            fill_rect(canvas, rect, plate.rgb(), Opacity::from_unit(a));
         }
         // Wipes clip at a column of text space, growing over the padded width.
         let pad = -self.whole.x;
@@ -175,7 +171,7 @@ impl TextLayer {
             let a = fade * k * f32::from(outline.color.0[3]) / 255.0;
             for &(g, scale) in &sprites {
                 if let Some(ring) = &g.ring {
-                    canvas.sprite(g, ring, scale, (left, top), clip, a, &Solid(rgb(outline.color)));
+                    canvas.sprite(g, ring, scale, (left, top), clip, a, &Solid(outline.color.rgb()));
                 }
             }
         }
@@ -188,7 +184,7 @@ impl TextLayer {
             }
             None => {
                 for &(g, scale) in &sprites {
-                    canvas.sprite(g, &g.fill, scale, (left, top), clip, alpha, &Solid(rgb(s.color)));
+                    canvas.sprite(g, &g.fill, scale, (left, top), clip, alpha, &Solid(s.color.rgb()));
                 }
             }
         }
@@ -320,7 +316,7 @@ impl Painter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::spec::Outline;
+    use crate::engine::spec::{Color, Outline};
 
     const W: u32 = 640;
     const H: u32 = 360;
