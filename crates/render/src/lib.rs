@@ -2,7 +2,8 @@
 //! handed to [`videoagent_codec`] for the MP4. The [`Renderer`] interface,
 //! the template [`engine`] (JSON templates → layers → frames), the built-in
 //! [`SimpleRenderer`], and what they draw with: [`raster`] (canvas, blends,
-//! photo blits, shapes), text, particles and the synthesized [`soundtrack`].
+//! photo blits, shapes, opacity), [`geom`] rectangles, text, particles and
+//! the synthesized [`soundtrack`].
 //!
 //! Knows nothing of HTTP or databases. Renders are deterministic: the same
 //! inputs and the same binary give byte-identical files on any machine.

@@ -54,7 +54,9 @@ impl Particles {
     }
 
     /// Draws every particle at time `t` (`since` seconds after the layer
-    /// started) with overall opacity `k`.
+    /// started) with overall opacity `k`. Opacities stay `f32` weights down
+    /// to each pixel, where the product with its coverage is rounded to an
+    /// [`Opacity`]: rounding first would change the pixels.
     pub fn draw(&self, canvas: &mut Canvas<'_>, t: f32, since: f32, k: f32) {
         let base_alpha = f32::from(self.color.0[3]) / 255.0 * k;
         match self.kind {
@@ -134,7 +136,7 @@ impl Particles {
     }
 }
 
-/// An axis-aligned box with 1-pixel antialiased edges.
+/// An axis-aligned box with 1-pixel antialiased edges, at opacity `alpha` (0..1).
 fn fill_box(canvas: &mut Canvas<'_>, rect: Rect, color: [u8; 3], alpha: f32) {
     let (w, h) = canvas.size();
     let (x, y, right, bottom) = (rect.x, rect.y, rect.right(), rect.bottom());
@@ -172,7 +174,7 @@ fn dot_falloff(table: &[f32; 257], d: f32) -> f32 {
     table[i] + (table[i + 1] - table[i]) * f
 }
 
-/// A disc with a soft edge; bubbles are rings.
+/// A disc with a soft edge, at opacity `alpha` (0..1); bubbles are rings.
 fn soft_dot(canvas: &mut Canvas<'_>, (x, y): (f32, f32), r: f32, color: Color, alpha: f32, ring: bool) {
     let (w, h) = canvas.size();
     let (x0, x1) = ((x - r - 1.0).max(0.0) as u32, ((x + r + 1.0).max(0.0) as u32).min(w));

@@ -268,7 +268,9 @@ impl Painter<'_, '_> {
         });
     }
 
-    /// Scaled about the sprite's centre, bilinear (pop reveals; sprites are one glyph).
+    /// Scaled about the sprite's centre, bilinear (pop reveals; sprites are
+    /// one glyph), at opacity `k` (0..1): kept a float, as each pixel's
+    /// interpolated coverage is multiplied by it before rounding.
     fn blit_scaled<P: Paint>(&mut self, g: &Sprite, mask: &[u8], scale: f32, (ox, oy): (i32, i32), k: f32, paint: &P) {
         let kk = k.clamp(0.0, 1.0) * 256.0;
         let (cx, cy) = g.centre();

@@ -22,7 +22,7 @@ pub(crate) fn photo_bounds(rect: Rect, border: i32, fw: u32) -> (Range<i32>, Ran
 /// `border`-pixel print border around it, at opacity `alpha`.
 /// Bilinear in fixed point, separable: each output row first blends its
 /// two source rows into a 15-bit row, then takes two horizontal taps per
-/// pixel (both passes in [`crate::rowops`], SIMD where the CPU has it, with
+/// pixel (both passes in [`super::rowops`], SIMD where the CPU has it, with
 /// the same bytes either way).
 pub(crate) fn blit_photo(canvas: &mut Canvas<'_>, photo: &RgbImage, rect: Rect, border: i32, alpha: Opacity) {
     if alpha == Opacity::ZERO {
