@@ -3,7 +3,8 @@
 use crate::audio::AudioCodec;
 use std::sync::atomic::AtomicBool;
 
-/// Why encoding stopped.
+/// Why encoding, or a whole render, stopped (the compositor uses it as its
+/// `RenderError`).
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
     #[error("render cancelled")]

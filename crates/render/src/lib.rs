@@ -27,7 +27,6 @@ pub use videoagent_codec::{AudioCodec, AudioCodecError, StageTimes, LANES};
 
 use image::RgbImage;
 use std::path::Path;
-use videoagent_codec::CodecError;
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -51,28 +50,10 @@ pub struct RenderSummary {
     pub times: StageTimes,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("render cancelled")]
-    Cancelled,
-    #[error("invalid render input: {0}")]
-    Input(String),
-    #[error("encoder: {0}")]
-    Encode(String),
-    #[error("writing video: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-impl From<CodecError> for RenderError {
-    fn from(e: CodecError) -> Self {
-        match e {
-            CodecError::Cancelled => RenderError::Cancelled,
-            CodecError::Input(msg) => RenderError::Input(msg),
-            CodecError::Encode(msg) => RenderError::Encode(msg),
-            CodecError::Io(e) => RenderError::Io(e),
-        }
-    }
-}
+/// Why a render stopped: the codec's error, whose variants (cancelled, bad
+/// input, encoder, I/O) are every way a render can end, so composing and
+/// encoding share one type.
+pub use videoagent_codec::CodecError as RenderError;
 
 /// Something that can make the video of a task.
 pub trait Renderer: Send + Sync {
