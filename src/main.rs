@@ -300,7 +300,7 @@ fn render(
             Ok(videoagent_media::decode(&bytes, &rules).map_err(refused)?)
         })
         .collect::<Result<Vec<_>>>()?;
-    let job = RenderJob { template_id, template_name, texts, images };
+    let job = RenderJob { template_id, template_name, texts, images, cutouts: Vec::new() };
     match mode {
         RenderMode::Video => {}
         RenderMode::Still(at) => {

@@ -66,3 +66,89 @@ impl IRect {
         self.y.saturating_add_unsigned(self.h)
     }
 }
+
+/// An affine map of the plane: `(x, y) ↦ (a·x + b·y + c, d·x + e·y + f)`.
+/// Sprites are placed by one (their pixels → the canvas) and drawn by its
+/// inverse (each canvas pixel → where to sample the sprite).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Affine {
+    pub a: f32,
+    pub b: f32,
+    pub c: f32,
+    pub d: f32,
+    pub e: f32,
+    pub f: f32,
+}
+
+impl Affine {
+    pub const IDENTITY: Affine = Affine { a: 1.0, b: 0.0, c: 0.0, d: 0.0, e: 1.0, f: 0.0 };
+
+    pub fn translate(x: f32, y: f32) -> Affine {
+        Affine { c: x, f: y, ..Affine::IDENTITY }
+    }
+
+    pub fn scale(sx: f32, sy: f32) -> Affine {
+        Affine { a: sx, e: sy, ..Affine::IDENTITY }
+    }
+
+    /// Turns by `(sin, cos)` of an angle, clockwise on screen (y points down).
+    pub fn rotate(sin: f32, cos: f32) -> Affine {
+        Affine { a: cos, b: -sin, d: sin, e: cos, ..Affine::IDENTITY }
+    }
+
+    /// Shears x by `k`·(−y): with y down, a positive `k` leans the top right.
+    pub fn shear_x(k: f32) -> Affine {
+        Affine { b: -k, ..Affine::IDENTITY }
+    }
+
+    /// This map, then `next`.
+    pub fn then(self, next: Affine) -> Affine {
+        let Affine { a, b, c, d, e, f } = self;
+        Affine {
+            a: next.a * a + next.b * d,
+            b: next.a * b + next.b * e,
+            c: next.a * c + next.b * f + next.c,
+            d: next.d * a + next.e * d,
+            e: next.d * b + next.e * e,
+            f: next.d * c + next.e * f + next.f,
+        }
+    }
+
+    pub fn apply(self, (x, y): (f32, f32)) -> (f32, f32) {
+        (self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f)
+    }
+
+    /// The inverse map; `None` when it flattens the plane (a zero scale).
+    pub fn invert(self) -> Option<Affine> {
+        let Affine { a, b, c, d, e, f } = self;
+        let det = a * e - b * d;
+        if det.abs() < 1e-12 || !det.is_finite() {
+            return None;
+        }
+        let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
+        Some(Affine { a: ia, b: ib, c: -(ia * c + ib * f), d: id, e: ie, f: -(id * c + ie * f) })
+    }
+
+    /// How much it enlarges lengths, at most (the larger singular value's
+    /// bound: the longer of its column vectors' lengths).
+    pub fn max_scale(self) -> f32 {
+        (self.a * self.a + self.d * self.d).max(self.b * self.b + self.e * self.e).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affine_composes_and_inverts() {
+        let m = Affine::scale(2.0, 3.0).then(Affine::rotate(1.0, 0.0)).then(Affine::translate(10.0, 20.0));
+        // (1, 0) → (2, 0) → turned a quarter clockwise (y down) → (0, 2) → (10, 22).
+        let p = m.apply((1.0, 0.0));
+        assert!((p.0 - 10.0).abs() < 1e-5 && (p.1 - 22.0).abs() < 1e-5, "{p:?}");
+        let back = m.invert().unwrap().apply(p);
+        assert!((back.0 - 1.0).abs() < 1e-5 && back.1.abs() < 1e-5, "{back:?}");
+        assert!(Affine::scale(0.0, 1.0).invert().is_none());
+        assert!((m.max_scale() - 3.0).abs() < 1e-5);
+    }
+}

@@ -25,7 +25,7 @@ pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
 pub use videoagent_codec::EncodeControl as RenderControl;
 pub use videoagent_codec::{AudioCodec, AudioCodecError, StageTimes, LANES};
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use std::path::Path;
 
 /// What to render.
@@ -38,6 +38,11 @@ pub struct RenderJob {
     pub texts: Vec<String>,
     /// Decoded, upright sRGB images in slot order.
     pub images: Vec<RgbImage>,
+    /// The subject cut out of each image, as its alpha (at any size: the
+    /// image is resampled to it), or `None` where the cut-out was weak or
+    /// not made: templates then show the whole photo in a frame instead.
+    /// Missing entries count as `None`.
+    pub cutouts: Vec<Option<GrayImage>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

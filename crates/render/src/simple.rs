@@ -217,6 +217,7 @@ mod tests {
             template_name: "Test".into(),
             texts: texts.iter().map(|s| s.to_string()).collect(),
             images,
+            cutouts: Vec::new(),
         }
     }
 

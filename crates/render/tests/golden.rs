@@ -47,6 +47,7 @@ fn golden_frames_match() {
     let mut failures = Vec::new();
     for (name, id, image, text, secs) in FRAMES {
         let job = RenderJob {
+            cutouts: Vec::new(),
             template_id: id.to_string(),
             template_name: name.to_string(),
             texts: text.iter().map(|t| t.to_string()).collect(),

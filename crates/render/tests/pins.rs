@@ -68,6 +68,7 @@ struct Rendered {
 
 fn render(renderer: &TemplateRenderer, (name, id, image, texts): &Case) -> Rendered {
     let job = RenderJob {
+        cutouts: Vec::new(),
         template_id: id.to_string(),
         template_name: name.to_string(),
         texts: texts.iter().map(|t| t.to_string()).collect(),
@@ -98,7 +99,7 @@ fn render(renderer: &TemplateRenderer, (name, id, image, texts): &Case) -> Rende
         let n = decoder.decode(&packet, FRAME, &mut pcm).unwrap();
         sound.extend_from_slice(&pcm[..n * usize::from(CHANNELS)]);
     }
-    let music = renderer.spec(id).map(|s| s.soundtrack).unwrap_or_default();
+    let music = renderer.spec(id).map(|s| s.soundtrack.clone()).unwrap_or_default();
     let secs = f64::from(summary.frames) / f64::from(summary.fps);
     Rendered { video_md5: hex::encode(md5.finalize()), sound, music, secs }
 }

@@ -222,6 +222,7 @@ impl Worker {
         }
         let template = deps.catalogue.get(&task.template_id);
         let job = RenderJob {
+            cutouts: Vec::new(),
             template_id: task.template_id.clone(),
             template_name: template.map(|t| t.name_en.clone()).unwrap_or_default(),
             texts: template.map(|t| t.slot_values(&inputs.texts)).unwrap_or_else(|| inputs.texts.clone()),

@@ -2,6 +2,9 @@
 //! frames. Everything expensive (resampled photos, text masks, backdrops,
 //! the vignette) is prepared once; each frame only samples and blends.
 
+mod actor;
+mod art;
+mod camera;
 mod grade;
 mod particles;
 mod photo;
@@ -9,9 +12,11 @@ mod rng;
 mod scenes;
 pub mod spec;
 mod sprite;
+mod terrain;
 mod text_fx;
 mod water;
 
+pub use actor::{Pose, Traced};
 pub use spec::{json_schema, SpecError, TemplateSpec};
 
 use crate::geom::Rect;
@@ -115,7 +120,7 @@ pub fn render_spec(
             scene.draw_banded(i as f32 / spec.fps as f32, frame, sink)
         })
     };
-    let music = spec.soundtrack;
+    let music = spec.soundtrack.clone();
     let times = write_video(out, format, move || soundtrack(format.secs(), &music), prepare, ctl)?;
     Ok(RenderSummary { width: spec.width, height: spec.height, fps: spec.fps, frames, times })
 }
@@ -140,6 +145,22 @@ pub fn compose_all(
     Ok((frames, format, started.elapsed()))
 }
 
+/// The actors' states at each of `times` (seconds), the template prepared
+/// once: where each stands and how it is turned in scene coordinates
+/// (before the camera), for `videoagent render --trace` and for tests that
+/// check that an actor acts.
+pub fn trace(spec: &TemplateSpec, job: &RenderJob, times: &[f32]) -> Result<Vec<Vec<Traced>>, RenderError> {
+    let scene = Scene::prepare(spec, job)?;
+    Ok(times
+        .iter()
+        .map(|&t| {
+            let mut out = Vec::new();
+            scene.trace(t, &mut out);
+            out
+        })
+        .collect())
+}
+
 /// One frame of a spec, at `secs`.
 pub fn frame_of_spec(spec: &TemplateSpec, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError> {
     if secs < 0.0 || secs >= f64::from(spec.duration) {
@@ -149,6 +170,15 @@ pub fn frame_of_spec(spec: &TemplateSpec, job: &RenderJob, secs: f64) -> Result<
     let mut frame = vec![0u8; (spec.width * spec.height * 3) as usize];
     scene.draw(secs as f32, &mut frame);
     Ok(RgbImage::from_raw(spec.width, spec.height, frame).expect("frame has the canvas size"))
+}
+
+/// What a scene's stack is drawn under: its camera, its time ramp, the
+/// video's frame rate.
+#[derive(Clone, Copy)]
+struct Stage<'a> {
+    camera: Option<&'a spec::CameraSpec>,
+    retime: Option<&'a Anim>,
+    fps: f32,
 }
 
 /// A layer with everything precomputed.
@@ -164,6 +194,8 @@ enum Prepared {
     Scenes(scenes::Sequence),
     Grade(Box<Grade>, Span),
     Grain(Grain, GrainSpec),
+    Actor(Box<actor::Actor>),
+    Terrain(terrain::Terrain),
 }
 
 /// Pixels an opaque layer above overwrites: (columns, rows).
@@ -173,6 +205,11 @@ struct Scene {
     w: u32,
     h: u32,
     duration: f32,
+    fps: f32,
+    /// What moves its actors and scenery.
+    camera: camera::Camera,
+    /// Its animation time for each second on screen (slow motion, freezes).
+    retime: Option<Anim>,
     /// The bottom layers that never change, composed once.
     base: Vec<u8>,
     /// The rest, drawn every frame over `base`.
@@ -211,7 +248,8 @@ fn text_for(spec: &TextSpec, job: &RenderJob) -> Option<String> {
 
 impl Scene {
     fn prepare(spec: &TemplateSpec, job: &RenderJob) -> Result<Scene, RenderError> {
-        let mut scene = Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id)?;
+        let stage = Stage { camera: spec.camera.as_ref(), retime: None, fps: spec.fps as f32 };
+        let mut scene = Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id, stage)?;
         // Only the video's own stack: a scene of a sequence draws into its parent's bands.
         if let Some(Prepared::Vignette(_)) = scene.layers.last() {
             let Some(Prepared::Vignette(v)) = scene.layers.pop() else { unreachable!("checked above") };
@@ -227,7 +265,9 @@ impl Scene {
         duration: f32,
         job: &RenderJob,
         template: &str,
+        stage: Stage<'_>,
     ) -> Result<Scene, RenderError> {
+        let camera = camera::Camera::new(stage.camera);
         let image = |slot: usize| {
             job.images.get(slot).ok_or_else(|| RenderError::Input(format!("template {template} needs image {slot}")))
         };
@@ -241,7 +281,11 @@ impl Scene {
                         .scenes
                         .par_iter()
                         .zip(&timing)
-                        .map(|(scene, at)| Scene::build(&scene.layers, (w, h), at.shown(), job, template))
+                        .map(|(scene, at)| {
+                            let stage =
+                                Stage { camera: scene.camera.as_ref(), retime: scene.retime.as_ref(), fps: stage.fps };
+                            Scene::build(&scene.layers, (w, h), at.shown(), job, template, stage)
+                        })
                         .collect::<Result<Vec<_>, _>>()?;
                     Prepared::Scenes(scenes::Sequence::new(built, timing))
                 }
@@ -262,6 +306,12 @@ impl Scene {
                 Layer::Vignette(spec) => Prepared::Vignette(Vignette::new(w, h, spec.strength)),
                 Layer::Grade(spec) => Prepared::Grade(Box::new(Grade::new(spec)), spec.span),
                 Layer::Grain(spec) => Prepared::Grain(Grain::new(spec.seed), *spec),
+                Layer::Actor(spec) => {
+                    let actor = actor::Actor::new(spec, job, (w, h), camera.zoom_max())
+                        .map_err(|e| RenderError::Input(format!("template {template}: {e}")))?;
+                    Prepared::Actor(Box::new(actor))
+                }
+                Layer::Terrain(spec) => Prepared::Terrain(terrain::Terrain::new(spec)),
             }))
         };
         let layers: Vec<Prepared> =
@@ -269,7 +319,8 @@ impl Scene {
         // Compose the static bottom of the stack once instead of every frame;
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
-        let mut scene = Scene { w, h, duration, base: Vec::new(), layers, finish: None };
+        let retime = stage.retime.cloned();
+        let mut scene = Scene { w, h, duration, fps: stage.fps, camera, retime, base: Vec::new(), layers, finish: None };
         if dynamic > 0 {
             // (With no static layer the base is black: `draw` clears instead, saving a frame of memory.)
             let rest = scene.layers.split_off(dynamic);
@@ -325,11 +376,37 @@ impl Scene {
     /// pixel by pixel: none may carry what is under the photo elsewhere (a
     /// scene sequence's zoom transition samples from anywhere).
     fn hidden(&self, t: f32) -> Option<Hidden> {
+        let t = self.local(t);
         let photo = self.layers.iter().take_while(|l| !matches!(l, Prepared::Scenes(_))).find_map(|l| match l {
             Prepared::Photo(p) => Some(p),
             _ => None,
         })?;
         photo.covers(t, Opacity::from_unit(photo.span().weight(t, self.duration)), (self.w, self.h))
+    }
+
+    /// The scene's animation time at `t` seconds on screen (its time ramp).
+    fn local(&self, t: f32) -> f32 {
+        self.retime.as_ref().map_or(t, |r| r.at(t))
+    }
+
+    /// Every actor's state at `t`, this scene's and those of its visible scenes.
+    fn trace(&self, t: f32, out: &mut Vec<Traced>) {
+        let t = self.local(t);
+        for layer in &self.layers {
+            match layer {
+                Prepared::Actor(actor) => {
+                    let pose = actor.pose(t, (self.w, self.h));
+                    let visible = actor.span().weight(t, self.duration) * pose.opacity > 0.0;
+                    out.push(Traced { name: actor.name().to_string(), pose, visible });
+                }
+                Prepared::Scenes(sequence) => {
+                    for (scene, local) in sequence.showing(t) {
+                        scene.trace(local, out);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Draws the canvas's rows of the frame at `t`.
@@ -341,6 +418,7 @@ impl Scene {
     /// (`None`: drawing everything, which gives the same pixels).
     fn draw_rows_hiding(&self, t: f32, canvas: &mut Canvas<'_>, hidden: Option<Hidden>) {
         let (w, h) = (self.w, self.h);
+        let t = self.local(t);
         let row_bytes = w as usize * 3;
         let rows = canvas.rows.clone();
         if self.base.is_empty() {
@@ -427,6 +505,18 @@ impl Scene {
                     let k = spec.span.weight(t, self.duration);
                     if k > 0.0 {
                         grain.apply(canvas, t, spec.amount * k);
+                    }
+                }
+                Prepared::Actor(actor) => {
+                    let k = actor.span().weight(t, self.duration);
+                    if k > 0.0 {
+                        actor.draw(canvas, t, k, &self.camera, self.fps);
+                    }
+                }
+                Prepared::Terrain(terrain) => {
+                    let k = terrain.span().weight(t, self.duration);
+                    if k > 0.0 {
+                        terrain.draw(canvas, t, k, &self.camera);
                     }
                 }
             }

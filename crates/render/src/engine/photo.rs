@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn a_focus_pull_goes_from_blurred_to_sharp() {
-        let l = layer(Anim::Keys(vec![(0.0, 12.0), (1.0, 0.0)]), 0.0);
+        let l = layer(Anim::keys(&[(0.0, 12.0), (1.0, 0.0)]), 0.0);
         let draw = |t: f32| {
             let mut frame = vec![128u8; 100 * 100 * 3];
             l.draw(&mut Canvas::whole(&mut frame, (100, 100)), t, Opacity::OPAQUE);
@@ -313,7 +313,7 @@ mod tests {
         let ramp = RgbImage::from_fn(200, 200, |x, _| image::Rgb([x as u8, 60, 255 - x as u8]));
         let still = Backdrop::new(&ramp, (64, 36), &backdrop(Anim::Const(0.0)));
         assert!(still.is_still());
-        let drift = Anim::Keys(vec![(0.0, -0.05), (2.0, 0.05)]);
+        let drift = Anim::keys(&[(0.0, -0.05), (2.0, 0.05)]);
         let moving = Backdrop::new(&ramp, (64, 36), &backdrop(drift));
         assert!(!moving.is_still());
         let draw = |t: f32| {

@@ -76,6 +76,18 @@ impl Sequence {
         Some((i, i > 0 && t < at.appear + at.entrance_secs))
     }
 
+    /// The scenes on screen at `t` with their own clocks: one, or two
+    /// during a transition (the outgoing first).
+    pub fn showing(&self, t: f32) -> Vec<(&Scene, f32)> {
+        let Some((i, entering)) = self.at(t) else { return Vec::new() };
+        let local = |j: usize| (&self.scenes[j], t - self.timing[j].appear);
+        if entering {
+            vec![local(i - 1), local(i)]
+        } else {
+            vec![local(i)]
+        }
+    }
+
     /// Whether the frame at `t` must be drawn whole (a zoom transition
     /// samples the outgoing frame far from the rows it draws).
     pub fn needs_whole_frame(&self, t: f32) -> bool {
@@ -169,7 +181,7 @@ mod tests {
     use crate::engine::spec::Transition;
 
     fn scene(duration: f32, kind: TransitionKind, secs: f32) -> SceneSpec {
-        SceneSpec { duration, transition: Transition { kind, secs }, layers: Vec::new() }
+        SceneSpec { duration, transition: Transition { kind, secs }, camera: None, retime: None, layers: Vec::new() }
     }
 
     #[test]

@@ -7,6 +7,7 @@ fn photo() -> RgbImage {
 
 fn job(id: &str, texts: &[&str]) -> RenderJob {
     RenderJob {
+        cutouts: Vec::new(),
         template_id: id.into(),
         template_name: "t".into(),
         texts: texts.iter().map(|s| s.to_string()).collect(),
@@ -25,6 +26,7 @@ fn builtin_templates_parse_and_fall_back_otherwise() {
     assert_eq!(r.spec("392753057216684038").unwrap().id, "392747428568649728");
     assert_eq!(r.spec("394875727173492739").unwrap().image_slots(), 0);
     let word = RenderJob {
+        cutouts: Vec::new(),
         template_id: "394875727173492739".into(),
         template_name: "Art Fonts".into(),
         texts: vec!["OCEAN".into()],

@@ -17,6 +17,7 @@ mod blit;
 mod canvas;
 mod opacity;
 mod resample;
+mod rgba;
 pub(crate) mod rowops;
 mod shapes;
 
@@ -29,5 +30,6 @@ pub(crate) use blit::{blit_photo, blit_photo_rotated, photo_bounds};
 pub(crate) use canvas::{clip_rows, columns_within, draw_in_bands, for_rows, smoothstep, Canvas};
 pub(crate) use opacity::Opacity;
 pub(crate) use resample::{blurred_backdrop, resize_photo};
+pub(crate) use rgba::{draw_sprite, Rgba};
 pub(crate) use shapes::fill_rect;
 pub(crate) use videoagent_codec::band::bands;

@@ -2,6 +2,9 @@
 //! layers whose properties can be keyframed. Built-in templates are plain JSON
 //! files (`crates/render/templates/*.json`) so users can copy and change them.
 
+mod actor;
+
+pub use actor::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::Path;
@@ -30,6 +33,10 @@ pub struct TemplateSpec {
     /// The synthesized music under the video.
     #[serde(default)]
     pub soundtrack: crate::soundtrack::Soundtrack,
+    /// The camera over the actors and scenery of `layers` (scenes of a
+    /// sequence have their own).
+    #[serde(default)]
+    pub camera: Option<CameraSpec>,
     /// Bottom first.
     pub layers: Vec<Layer>,
 }
@@ -74,12 +81,108 @@ impl Span {
 }
 
 /// A number that is constant or keyframed: `1.0` or `[[0, 1.0], [6, 1.2]]`
-/// (time in seconds, value; smooth ease between keys, held outside them).
+/// (time in seconds, value; held before the first key and after the last).
+/// A key may name the curve of the move that arrives at it:
+/// `[2, 0.5, "ease_out"]` (default `smooth`; see [`Ease`]).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Anim {
     Const(f32),
-    Keys(Vec<(f32, f32)>),
+    Keys(Vec<Key>),
+}
+
+/// One keyframe: `[time, value]` or `[time, value, ease]`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[serde(from = "KeyForm")]
+pub struct Key(pub f32, pub f32, pub Ease);
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+enum KeyForm {
+    Plain(f32, f32),
+    Eased(f32, f32, Ease),
+}
+
+impl From<KeyForm> for Key {
+    fn from(form: KeyForm) -> Key {
+        match form {
+            KeyForm::Plain(t, v) => Key(t, v, Ease::Smooth),
+            KeyForm::Eased(t, v, e) => Key(t, v, e),
+        }
+    }
+}
+
+/// The curve of a keyframed move, as a function of its progress 0..1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Ease {
+    /// Constant speed.
+    Linear,
+    /// Starts and ends gently (smoothstep).
+    #[default]
+    Smooth,
+    /// Starts slowly, ends at full speed (a fall, a take-off).
+    EaseIn,
+    /// Starts at full speed, settles (an arrival).
+    EaseOut,
+    /// Slow, fast, slow, more marked than `smooth`.
+    EaseInOut,
+    /// Overshoots the value a little and settles back (a pop, a stamp).
+    Back,
+    /// Lands and bounces twice (a drop onto the floor).
+    Bounce,
+    /// Holds the previous value until this key, then jumps (a cut).
+    Hold,
+}
+
+impl Ease {
+    /// The eased progress for linear progress `p` in 0..=1.
+    pub fn apply(self, p: f32) -> f32 {
+        let p = p.clamp(0.0, 1.0);
+        match self {
+            Ease::Linear => p,
+            Ease::Smooth => crate::raster::smoothstep(p),
+            Ease::EaseIn => p * p,
+            Ease::EaseOut => 1.0 - (1.0 - p) * (1.0 - p),
+            Ease::EaseInOut => {
+                if p < 0.5 {
+                    4.0 * p * p * p
+                } else {
+                    let q = 2.0 - 2.0 * p;
+                    1.0 - q * q * q / 2.0
+                }
+            }
+            Ease::Back => {
+                let (c1, q) = (1.70158, p - 1.0);
+                1.0 + (c1 + 1.0) * q * q * q + c1 * q * q
+            }
+            Ease::Bounce => bounce_out(p),
+            Ease::Hold => {
+                if p >= 1.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// Penner's bounce-out: a fall that bounces twice before it rests.
+fn bounce_out(p: f32) -> f32 {
+    let (n, d) = (7.5625, 2.75);
+    if p < 1.0 / d {
+        n * p * p
+    } else if p < 2.0 / d {
+        let q = p - 1.5 / d;
+        n * q * q + 0.75
+    } else if p < 2.5 / d {
+        let q = p - 2.25 / d;
+        n * q * q + 0.9375
+    } else {
+        let q = p - 2.625 / d;
+        n * q * q + 0.984375
+    }
 }
 
 impl Default for Anim {
@@ -89,6 +192,11 @@ impl Default for Anim {
 }
 
 impl Anim {
+    /// Keys with the default (`smooth`) curve.
+    pub fn keys(keys: &[(f32, f32)]) -> Anim {
+        Anim::Keys(keys.iter().map(|&(t, v)| Key(t, v, Ease::Smooth)).collect())
+    }
+
     pub fn at(&self, t: f32) -> f32 {
         match self {
             Anim::Const(v) => *v,
@@ -98,10 +206,10 @@ impl Anim {
                     return first.1;
                 }
                 for w in keys.windows(2) {
-                    let ((t0, v0), (t1, v1)) = (w[0], w[1]);
+                    let (Key(t0, v0, _), Key(t1, v1, ease)) = (w[0], w[1]);
                     if t < t1 {
                         let p = if t1 > t0 { (t - t0) / (t1 - t0) } else { 1.0 };
-                        return v0 + (v1 - v0) * crate::raster::smoothstep(p);
+                        return v0 + (v1 - v0) * ease.apply(p);
                     }
                 }
                 keys.last().map(|k| k.1).unwrap_or(0.0)
@@ -109,11 +217,20 @@ impl Anim {
         }
     }
 
-    /// Largest value it takes (for sizing precomputed images).
+    /// Whether it never changes.
+    pub fn is_const(&self) -> bool {
+        match self {
+            Anim::Const(_) => true,
+            Anim::Keys(keys) => keys.windows(2).all(|w| w[0].1 == w[1].1),
+        }
+    }
+
+    /// Largest value it takes (for sizing precomputed images; an
+    /// overshooting curve goes up to 10 % of the move beyond its keys).
     pub fn max(&self) -> f32 {
         match self {
             Anim::Const(v) => *v,
-            Anim::Keys(keys) => keys.iter().map(|k| k.1).fold(f32::MIN, f32::max),
+            Anim::Keys(keys) => keys.iter().map(|k| k.1 + overshoot(keys, k)).fold(f32::MIN, f32::max),
         }
     }
 
@@ -121,9 +238,18 @@ impl Anim {
     pub fn min(&self) -> f32 {
         match self {
             Anim::Const(v) => *v,
-            Anim::Keys(keys) => keys.iter().map(|k| k.1).fold(f32::MAX, f32::min),
+            Anim::Keys(keys) => keys.iter().map(|k| k.1 - overshoot(keys, k)).fold(f32::MAX, f32::min),
         }
     }
+}
+
+/// How far a `back` move may overshoot past key `k` (0 for other curves).
+fn overshoot(keys: &[Key], k: &Key) -> f32 {
+    if k.2 != Ease::Back {
+        return 0.0;
+    }
+    let before = keys.iter().take_while(|o| o.0 < k.0).last().map_or(k.1, |o| o.1);
+    0.1 * (k.1 - before).abs()
 }
 
 /// `"#rrggbb"` or `"#rrggbbaa"`.
@@ -189,6 +315,8 @@ pub enum Layer {
     Grade(GradeSpec),
     Scenes(SequenceSpec),
     Grain(GrainSpec),
+    Actor(Box<ActorSpec>),
+    Terrain(TerrainSpec),
 }
 
 /// A vertical two-colour gradient.
@@ -346,6 +474,15 @@ pub struct SceneSpec {
     /// How this scene replaces the one before it (ignored for the first).
     #[serde(default)]
     pub transition: Transition,
+    /// The camera over this scene's actors and scenery.
+    #[serde(default)]
+    pub camera: Option<CameraSpec>,
+    /// A time ramp: the scene's animation time for each second it is on
+    /// screen, e.g. `[[0, 0], [1, 1], [3, 1.5], [4, 2.5]]` plays seconds
+    /// 1–3 at quarter speed (slow motion); a flat stretch is a freeze
+    /// frame. Default: real time.
+    #[serde(default)]
+    pub retime: Option<Anim>,
     /// Bottom first; times are seconds since the scene appeared.
     pub layers: Vec<Layer>,
 }
@@ -576,6 +713,7 @@ impl TemplateSpec {
                 .iter()
                 .map(|l| match l {
                     Layer::Backdrop(BackdropSpec { slot, .. }) | Layer::Photo(PhotoSpec { slot, .. }) => slot + 1,
+                    Layer::Actor(a) => a.source.subject.or(a.source.photo).map_or(0, |s| s + 1),
                     Layer::Scenes(seq) => seq.scenes.iter().map(|s| slots(&s.layers)).max().unwrap_or(0),
                     _ => 0,
                 })
@@ -647,6 +785,42 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
                 within(&at("w"), &spec.w, (0.0, 10.0))?;
                 within(&at("h"), &spec.h, (0.0, 10.0))?;
             }
+            Layer::Actor(spec) => {
+                let n = spec.source.choices();
+                if n != 1 {
+                    return Err(format!(
+                        "field `{here}.source`: give exactly one of `subject`, `photo`, `art`, `pick` or `svg` ({n} given)"
+                    ));
+                }
+                if let Some(art) = spec.source.art.as_deref().or(spec.source.pick.as_ref().map(|p| p.fallback.as_str())) {
+                    if !crate::engine::art::exists(art) {
+                        return Err(format!("field `{here}.source`: no art named {art:?}"));
+                    }
+                }
+                within(&at("x"), &spec.x, (-5.0, 5.0))?;
+                within(&at("y"), &spec.y, (-5.0, 5.0))?;
+                within(&at("size"), &spec.size, (0.0, 4.0))?;
+                within(&at("depth"), &Anim::Const(spec.depth), (0.0, 4.0))?;
+                if spec.motion_blur > 8 {
+                    return Err(format!("field `{here}.motion_blur`: {} is more than 8 samples", spec.motion_blur));
+                }
+                if let Some(r) = &spec.repeat {
+                    within(&at("repeat.every"), &Anim::Const(r.every), (0.02, 10.0))?;
+                }
+                for (j, m) in spec.motion.iter().enumerate() {
+                    if let Motion::Run { stride, .. } = m {
+                        within(&at(&format!("motion[{j}].stride")), &Anim::Const(*stride), (0.05, 5.0))?;
+                    }
+                    if let Motion::Swing { period, .. } | Motion::Float { period, .. } = m {
+                        within(&at(&format!("motion[{j}].period")), &Anim::Const(*period), (0.05, 60.0))?;
+                    }
+                }
+            }
+            Layer::Terrain(spec) => {
+                within(&at("y"), &spec.y, (-1.0, 2.0))?;
+                within(&at("amplitude"), &Anim::Const(spec.amplitude), (0.0, 1.0))?;
+                within(&at("wavelength"), &Anim::Const(spec.wavelength), (0.01, 10.0))?;
+            }
             Layer::Scenes(SequenceSpec { scenes }) => {
                 if scenes.is_empty() || scenes.len() > MAX_SCENES {
                     return Err(format!("field `{here}.scenes`: needs 1 to {MAX_SCENES} scenes, not {}", scenes.len()));
@@ -683,7 +857,7 @@ mod tests {
 
     #[test]
     fn anims_and_spans() {
-        let a = Anim::Keys(vec![(0.0, 1.0), (2.0, 3.0)]);
+        let a = Anim::keys(&[(0.0, 1.0), (2.0, 3.0)]);
         assert_eq!(a.at(-1.0), 1.0);
         assert_eq!(a.at(1.0), 2.0);
         assert_eq!(a.at(5.0), 3.0);
