@@ -1,6 +1,7 @@
 //! `videoagent`: the server binary and its command line.
 
 mod config;
+mod offline;
 mod serve;
 
 use anyhow::{bail, Context, Result};
@@ -85,6 +86,15 @@ enum Command {
         /// video's bytes depend on it.
         #[arg(long, default_value_t = videoagent_render::LANES as u8, value_parser = clap::value_parser!(u8).range(1..=2))]
         lanes: u8,
+        /// Where subject cut-outs are kept, by the image's content hash, so
+        /// rendering the same photo again skips the model (default: the
+        /// user's cache directory, `videoagent/cutouts`).
+        #[arg(long, env = "VIDEOAGENT_CUTOUT_CACHE")]
+        cutout_cache: Option<PathBuf>,
+        /// Also write every frame's actor poses (scene coordinates: where
+        /// each stands, its turn and scale) as JSON lines to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
     },
 }
 
@@ -129,13 +139,36 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render { template, image, text, output, frame, stages, y4m, audio, lanes } => {
+        Command::Render {
+            template,
+            image,
+            text,
+            output,
+            frame,
+            stages,
+            y4m,
+            audio,
+            lanes,
+            cutout_cache,
+            trace,
+        } => {
             let mode = match (frame, stages) {
                 (Some(at), _) => RenderMode::Still(at),
                 (None, true) => RenderMode::Stages { y4m },
                 (None, false) => RenderMode::Video,
             };
-            let rendered = render(&template, &image, text, &output, mode, audio, usize::from(lanes));
+            let request = RenderRequest {
+                template,
+                images: image,
+                texts: text,
+                output,
+                mode,
+                audio,
+                lanes: usize::from(lanes),
+                cutout_cache: cutout_cache.or_else(offline::default_cache_dir),
+                trace,
+            };
+            let rendered = render(request);
             if let Some(refused) = rendered.as_ref().err().and_then(|e| e.downcast_ref::<Refused>()) {
                 // Inputs the API would refuse are the user's to fix: its answer, no backtrace.
                 eprintln!("error: {refused}");
@@ -261,15 +294,22 @@ enum RenderMode {
     Stages { y4m: Option<PathBuf> },
 }
 
-fn render(
-    template: &str,
-    images: &[String],
+/// One `videoagent render`.
+struct RenderRequest {
+    template: String,
+    images: Vec<String>,
     texts: Vec<String>,
-    output: &std::path::Path,
+    output: PathBuf,
     mode: RenderMode,
     audio: AudioCodec,
     lanes: usize,
-) -> Result<()> {
+    cutout_cache: Option<PathBuf>,
+    trace: Option<PathBuf>,
+}
+
+fn render(request: RenderRequest) -> Result<()> {
+    let RenderRequest { template, images, texts, output, mode, audio, lanes, cutout_cache, trace } = request;
+    let (template, output) = (template.as_str(), output.as_path());
     let catalogue = Catalogue::official();
     let mut renderer = TemplateRenderer::builtin();
     // The template, and the catalogue entry whose inputs it takes (none for a
@@ -291,16 +331,23 @@ fn render(
         None => texts,
     };
     let rules = videoagent_media::ImageRules::default();
-    let images = images
+    let (images, sources): (Vec<_>, Vec<_>) = images
         .iter()
         .enumerate()
         .map(|(i, src)| {
             let bytes = read_image_source(src)?;
             let refused = |e| Refused { error: validate::media_error(i, e), note: Some(src.clone()) };
-            Ok(videoagent_media::decode(&bytes, &rules).map_err(refused)?)
+            Ok((videoagent_media::decode(&bytes, &rules).map_err(refused)?, bytes))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let job = RenderJob { template_id, template_name, texts, images, cutouts: Vec::new() };
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let slots = renderer.cutout_slots(&template_id);
+    let cutouts = offline::cutouts(&slots, &images, &sources, cutout_cache.as_deref());
+    let job = RenderJob { template_id, template_name, texts, images, cutouts };
+    if let Some(path) = &trace {
+        offline::write_trace(&renderer, &job, path)?;
+    }
     match mode {
         RenderMode::Video => {}
         RenderMode::Still(at) => {

@@ -17,7 +17,7 @@ use videoagent_core::{now_ms, Catalogue};
 use videoagent_fetch::{FetchConfig, Fetcher};
 use videoagent_render::{AudioCodec, TemplateRenderer};
 use videoagent_store::{NewKey, Queue, Store};
-use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps};
+use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps, SubjectCutter};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -162,6 +162,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         renderer: Arc::new(renderer),
         catalogue,
         wake,
+        cutter: Arc::new(SubjectCutter::new()),
     };
     let worker_config = WorkerConfig {
         workers,

@@ -20,6 +20,7 @@ mod text;
 pub use engine::{SpecError, TemplateRenderer, TemplateSpec};
 pub use geom::{IRect, Rect};
 pub use simple::{photo_rect, SimpleRenderer, SIMPLE_DURATION_SECS, SIMPLE_FPS};
+pub use text::{safe_area, text_layout, LaidOut, SAFE_MARGIN};
 /// How one render runs: its cancel flag, progress hook, audio codec and
 /// lanes (the codec's [`EncodeControl`](videoagent_codec::EncodeControl)).
 pub use videoagent_codec::EncodeControl as RenderControl;
@@ -66,4 +67,10 @@ pub trait Renderer: Send + Sync {
     fn render(&self, job: &RenderJob, out: &Path, ctl: &RenderControl<'_>) -> Result<RenderSummary, RenderError>;
     /// Renders the single frame shown at `secs` (previews and stills).
     fn render_frame(&self, job: &RenderJob, secs: f64) -> Result<RgbImage, RenderError>;
+    /// The image slots whose subject a template cuts out (its actors'
+    /// `subject` sources): a task's cut-outs are made for these only.
+    fn cutout_slots(&self, template_id: &str) -> Vec<usize> {
+        let _ = template_id;
+        Vec::new()
+    }
 }

@@ -4,10 +4,12 @@
 //! Also the retention sweeper that deletes old tasks and their files.
 
 pub mod callbacks;
+mod cutouts;
 mod prepare;
 mod runner;
 mod sweeper;
 
 pub use callbacks::{run_callbacks, CallbackConfig};
+pub use cutouts::{cutout_key, SubjectCutter};
 pub use runner::{run_workers, WorkerConfig, WorkerDeps};
 pub use sweeper::run_sweeper;

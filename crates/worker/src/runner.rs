@@ -1,5 +1,6 @@
 //! The claim → prepare → render → finish loop.
 
+use crate::cutouts::{cutouts, SubjectCutter};
 use crate::prepare::{load_images, store_remote_inputs, PrepareError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub struct WorkerDeps {
     pub catalogue: Arc<Catalogue>,
     /// Poked by the API when a task is created, so idle workers start at once.
     pub wake: Arc<Notify>,
+    /// Cuts subjects out of photos for templates whose actors show them.
+    pub cutter: Arc<SubjectCutter>,
 }
 
 /// Runs `config.workers` workers until `shutdown` is cancelled and their current tasks are settled.
@@ -213,6 +216,13 @@ impl Worker {
             Err(PrepareError::Input(e)) => return Ok(fail(e)),
             Err(PrepareError::Internal(e)) => return Err(Stopped::Retry(e)),
         };
+        // Made (and stored) while Preparing; read back on later attempts.
+        let slots = deps.renderer.cutout_slots(&task.template_id);
+        let cutouts = match cutouts(&task.id, &images, &slots, &deps.cutter, deps.blobs.as_ref()).await {
+            Ok(cutouts) => cutouts,
+            Err(PrepareError::Input(e)) => return Ok(fail(e)),
+            Err(PrepareError::Internal(e)) => return Err(Stopped::Retry(e)),
+        };
         if task.status == TaskStatus::Preparing {
             match deps.store.start_processing(&task.id, &self.id, &inputs, now_ms()).await {
                 Ok(true) => tracing::info!("processing"),
@@ -222,7 +232,7 @@ impl Worker {
         }
         let template = deps.catalogue.get(&task.template_id);
         let job = RenderJob {
-            cutouts: Vec::new(),
+            cutouts,
             template_id: task.template_id.clone(),
             template_name: template.map(|t| t.name_en.clone()).unwrap_or_default(),
             texts: template.map(|t| t.slot_values(&inputs.texts)).unwrap_or_else(|| inputs.texts.clone()),

@@ -305,7 +305,7 @@ fn source_image(source: &SourceSpec, job: &RenderJob, tall: u32, canvas: (u32, u
     }
     if let Some(pick) = &source.pick {
         let text = job.texts.get(pick.slot).map(String::as_str).unwrap_or("");
-        return match art::pick(text, pick.kind, pick.index) {
+        return match art::pick(text, pick.kind, pick.index, pick.set.as_deref()) {
             Some(name) => art::raster(&name, raster_px, tint),
             None => art::raster(&pick.fallback, raster_px, pick.fallback_tint.map(|c| c.rgb()).or(tint)),
         };

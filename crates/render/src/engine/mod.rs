@@ -6,6 +6,7 @@ mod actor;
 mod art;
 mod camera;
 mod grade;
+mod language;
 mod particles;
 mod photo;
 mod rng;
@@ -103,6 +104,10 @@ impl Renderer for TemplateRenderer {
             None => SimpleRenderer.render_frame(job, secs),
         }
     }
+
+    fn cutout_slots(&self, template_id: &str) -> Vec<usize> {
+        self.specs.get(template_id).map(TemplateSpec::cutout_slots).unwrap_or_default()
+    }
 }
 
 /// Renders a spec directly (e.g. a template file given on the command line).
@@ -179,6 +184,8 @@ struct Stage<'a> {
     camera: Option<&'a spec::CameraSpec>,
     retime: Option<&'a Anim>,
     fps: f32,
+    /// The language(s) of the template's own words.
+    words: language::Words,
 }
 
 /// A layer with everything precomputed.
@@ -240,15 +247,17 @@ fn text_for(spec: &TextSpec, job: &RenderJob) -> Option<String> {
         (None, Some(t)) => t.clone(),
         (None, None) => return None,
     };
+    // `{}` is the text as written, `{upper}` in capitals (an English banner).
     Some(match &spec.format {
-        Some(f) => f.replacen("{}", &base, 1),
+        Some(f) => f.replacen("{upper}", &base.to_uppercase(), 1).replacen("{}", &base, 1),
         None => base,
     })
 }
 
 impl Scene {
     fn prepare(spec: &TemplateSpec, job: &RenderJob) -> Result<Scene, RenderError> {
-        let stage = Stage { camera: spec.camera.as_ref(), retime: None, fps: spec.fps as f32 };
+        let words = language::Words::choose(&job.texts, &spec.languages);
+        let stage = Stage { camera: spec.camera.as_ref(), retime: None, fps: spec.fps as f32, words };
         let mut scene = Scene::build(&spec.layers, (spec.width, spec.height), spec.duration, job, &spec.id, stage)?;
         // Only the video's own stack: a scene of a sequence draws into its parent's bands.
         if let Some(Prepared::Vignette(_)) = scene.layers.last() {
@@ -283,7 +292,7 @@ impl Scene {
                         .zip(&timing)
                         .map(|(scene, at)| {
                             let stage =
-                                Stage { camera: scene.camera.as_ref(), retime: scene.retime.as_ref(), fps: stage.fps };
+                                Stage { camera: scene.camera.as_ref(), retime: scene.retime.as_ref(), ..stage };
                             Scene::build(&scene.layers, (w, h), at.shown(), job, template, stage)
                         })
                         .collect::<Result<Vec<_>, _>>()?;
@@ -312,8 +321,10 @@ impl Scene {
                     Prepared::Actor(Box::new(actor))
                 }
                 Layer::Terrain(spec) => Prepared::Terrain(terrain::Terrain::new(spec)),
+                Layer::Language(_) => unreachable!("expanded above"),
             }))
         };
+        let stack = language::expand(stack, stage.words);
         let layers: Vec<Prepared> =
             stack.par_iter().map(prepare).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         // Compose the static bottom of the stack once instead of every frame;

@@ -111,6 +111,10 @@ pub struct PickSpec {
     pub fallback: String,
     /// Tint for the fallback art.
     pub fallback_tint: Option<Color>,
+    /// Draw the picked art from this set when it has it (e.g.
+    /// `fluent-emoji`, the pseudo-3D style, for a hero); default the main
+    /// flat style.
+    pub set: Option<String>,
 }
 
 /// Kinds of things text can name (the art index's categories).

@@ -33,6 +33,10 @@ pub struct TemplateSpec {
     /// The synthesized music under the video.
     #[serde(default)]
     pub soundtrack: crate::soundtrack::Soundtrack,
+    /// The languages of its own words when the user's text doesn't decide
+    /// (see the `language` layer); default both.
+    #[serde(default = "both_languages")]
+    pub languages: Vec<Lang>,
     /// The camera over the actors and scenery of `layers` (scenes of a
     /// sequence have their own).
     #[serde(default)]
@@ -317,6 +321,30 @@ pub enum Layer {
     Grain(GrainSpec),
     Actor(Box<ActorSpec>),
     Terrain(TerrainSpec),
+    Language(LanguageSpec),
+}
+
+/// Words in two languages: the layers of `zh` or `en` (or both, Chinese
+/// first) take this layer's place, by the script of the user's text, or
+/// the template's `languages` when there is none.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageSpec {
+    #[serde(default)]
+    pub zh: Vec<Layer>,
+    #[serde(default)]
+    pub en: Vec<Layer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+fn both_languages() -> Vec<Lang> {
+    vec![Lang::Zh, Lang::En]
 }
 
 /// A vertical two-colour gradient.
@@ -406,12 +434,59 @@ pub struct TextSpec {
     /// How the text appears (see the values).
     #[serde(default)]
     pub reveal: Reveal,
-    /// Seconds the reveal takes (for `typewriter` and `pop`: until the
-    /// last glyph is in place; for `fill: water`: until it is 80 % full).
+    /// Seconds the reveal takes (for `typewriter`, `pop` and `kinetic`:
+    /// until the last glyph is in place; for `count_up`: until the numbers
+    /// reach their value; for `fill: water`: until it is 80 % full).
     #[serde(default = "reveal_secs")]
     pub reveal_secs: f32,
+    /// The typeface (see the values). Characters it lacks come from the CJK
+    /// face, then DejaVu Sans, so Chinese in a Latin face still renders.
+    #[serde(default)]
+    pub font: Font,
+    /// The widest the text may be, a fraction of the canvas width (default
+    /// 0.9). The box also stays inside the safe area: the canvas less 5 %
+    /// on each side, outline, shadow and plate included.
+    #[serde(default = "text_width")]
+    pub width: f32,
+    /// The most lines the text may take (default 3).
+    #[serde(default = "text_lines")]
+    pub lines: u32,
+    /// The smallest size the text may shrink to in order to fit, a fraction
+    /// of the canvas height (default: half of `size`). What still does not
+    /// fit at this size is elided with "…".
+    #[serde(default)]
+    pub min_size: Option<f32>,
     #[serde(flatten, default)]
     pub span: Span,
+}
+
+fn text_width() -> f32 {
+    0.9
+}
+fn text_lines() -> u32 {
+    3
+}
+
+/// A text layer's typeface. Each is embedded (SIL Open Font License); a
+/// character the face lacks falls back to Noto Sans SC (CJK), then DejaVu
+/// Sans, and emoji are drawn as colour art whatever the face.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Font {
+    /// DejaVu Sans Bold with Noto Sans SC Bold for CJK: plain and legible.
+    #[default]
+    Sans,
+    /// Anton: tall condensed capitals, for sport and headlines.
+    Condensed,
+    /// Pacifico: a brush script for Latin (hanzi in LXGW WenKai).
+    Script,
+    /// Fredoka Bold: soft rounded letters, for kids and pets.
+    Rounded,
+    /// Playfair Display Bold: a high-contrast fashion serif.
+    Serif,
+    /// LXGW WenKai Bold (a subset: the 3755 common hanzi): Chinese
+    /// handwriting with brush strokes, for everything it has (Latin too).
+    Brush,
 }
 
 /// Deterministic particles.
@@ -607,6 +682,15 @@ pub enum Reveal {
     /// Each glyph grows from nothing about its centre, with a slight
     /// overshoot, one after another in reading order.
     Pop,
+    /// The whole text slams down from 2.5× its size, squashes a little on
+    /// impact and shakes briefly.
+    Stamp,
+    /// The numbers in the text count up from 0 to their value ("250 KG"
+    /// shows 0 KG … 250 KG; "9.5" keeps its one decimal), fast then slowing.
+    CountUp,
+    /// Each glyph drops in from above and bounces to rest, one after another
+    /// in reading order.
+    Kinetic,
 }
 
 /// A text outline: drawn under the letters, around them.
@@ -706,6 +790,28 @@ impl TemplateSpec {
         (self.duration * self.fps as f32).round() as u32
     }
 
+    /// The image slots whose cut-out subject an actor shows, ascending.
+    pub fn cutout_slots(&self) -> Vec<usize> {
+        fn walk(layers: &[Layer], out: &mut Vec<usize>) {
+            for l in layers {
+                match l {
+                    Layer::Actor(a) => out.extend(a.source.subject),
+                    Layer::Scenes(seq) => seq.scenes.iter().for_each(|s| walk(&s.layers, out)),
+                    Layer::Language(l) => {
+                        walk(&l.zh, out);
+                        walk(&l.en, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.layers, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The highest image slot a layer uses, plus one.
     pub fn image_slots(&self) -> usize {
         fn slots(layers: &[Layer]) -> usize {
@@ -715,6 +821,7 @@ impl TemplateSpec {
                     Layer::Backdrop(BackdropSpec { slot, .. }) | Layer::Photo(PhotoSpec { slot, .. }) => slot + 1,
                     Layer::Actor(a) => a.source.subject.or(a.source.photo).map_or(0, |s| s + 1),
                     Layer::Scenes(seq) => seq.scenes.iter().map(|s| slots(&s.layers)).max().unwrap_or(0),
+                    Layer::Language(l) => slots(&l.zh).max(slots(&l.en)),
                     _ => 0,
                 })
                 .max()
@@ -749,10 +856,15 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
             Layer::Text(TextSpec { slot: None, text: None, .. }) => {
                 return Err(format!("field `{here}`: a text layer needs `slot` or `text`"));
             }
-            Layer::Text(TextSpec { size, x, y, .. }) => {
+            Layer::Text(TextSpec { size, x, y, width, lines, min_size, .. }) => {
                 within(&at("size"), &Anim::Const(*size), (0.005, 1.0))?;
                 within(&at("x"), &Anim::Const(*x), (-1.0, 2.0))?;
                 within(&at("y"), &Anim::Const(*y), (-1.0, 2.0))?;
+                within(&at("width"), &Anim::Const(*width), (0.05, 1.0))?;
+                within(&at("lines"), &Anim::Const(*lines as f32), (1.0, 20.0))?;
+                if let Some(min) = min_size {
+                    within(&at("min_size"), &Anim::Const(*min), (0.005, *size))?;
+                }
             }
             Layer::Particles(ParticlesSpec { count, .. }) if *count > 5000 => {
                 return Err(format!("field `{here}.count`: {count} is more than 5000"));
@@ -815,6 +927,10 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
                         within(&at(&format!("motion[{j}].period")), &Anim::Const(*period), (0.05, 60.0))?;
                     }
                 }
+            }
+            Layer::Language(l) => {
+                check_layers(&l.zh, &format!("{here}.zh"), depth)?;
+                check_layers(&l.en, &format!("{here}.en"), depth)?;
             }
             Layer::Terrain(spec) => {
                 within(&at("y"), &spec.y, (-1.0, 2.0))?;
