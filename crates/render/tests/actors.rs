@@ -190,3 +190,25 @@ fn mean_abs_diff(a: &RgbImage, b: &RgbImage, xs: std::ops::Range<u32>, ys: std::
     }
     sum as f32 / n.max(1) as f32
 }
+
+#[test]
+fn diving_the_subject_falls_from_the_platform_to_the_water_turning_two_and_a_half_times() {
+    for id in ["392747428568649728", "392753057216684038"] {
+        let spec = spec(id);
+        let (photo, mask) = synthetic();
+        let job = job(&spec, &[], photo, Some(mask));
+        let at = times(0.0, 3.42, 0.02);
+        let poses = trace(&spec, &job, &at).unwrap();
+        let diver: Vec<_> = poses.iter().map(|p| find(p, "diver").pose).collect();
+        let tower = find(&poses[0], "tower").pose;
+        // On the platform (the tower's top) until the take-off…
+        let (take_off, entry) = (at.iter().position(|&t| t >= 1.6).unwrap(), at.len() - 1);
+        assert!((diver[0].y - tower.y).abs() < 2.0, "stands on the platform: {} vs {}", diver[0].y, tower.y);
+        // …down to the water, far below.
+        assert!(diver[entry].y - tower.y > 1.0 * 720.0, "falls {} px", diver[entry].y - tower.y);
+        let turned = diver[entry].rotate - diver[take_off].rotate;
+        assert!(turned >= 720.0, "turns {turned}° between take-off and entry");
+        // The words follow the ID: Chinese for one, English for the other.
+        let _ = frame_of_spec(&spec, &job, 1.0).unwrap();
+    }
+}

@@ -75,7 +75,12 @@ impl TemplateRenderer {
     /// Adds (or replaces) one template.
     pub fn with_spec(mut self, spec: TemplateSpec) -> TemplateRenderer {
         for alias in &spec.aliases {
-            self.specs.insert(alias.clone(), spec.clone());
+            let mut same = spec.clone();
+            same.id = alias.id().to_string();
+            if let spec::Alias::WithLanguages { languages, .. } = alias {
+                same.languages = languages.clone();
+            }
+            self.specs.insert(alias.id().to_string(), same);
         }
         self.specs.insert(spec.id.clone(), spec);
         self

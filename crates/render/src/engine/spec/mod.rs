@@ -15,9 +15,11 @@ use std::path::Path;
 pub struct TemplateSpec {
     /// The template ID it renders (an official 18-digit ID or your own).
     pub id: String,
-    /// Other template IDs with the same look (e.g. the two Diving IDs).
+    /// Other template IDs with the same look: an ID, or `{"id": …,
+    /// "languages": ["zh"]}` for one whose words are in other languages
+    /// (the two Diving IDs).
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Alias>,
     pub name: String,
     /// Bumped when the look changes (part of render cache keys).
     #[serde(default = "one")]
@@ -56,6 +58,25 @@ fn default_height() -> u32 {
 }
 fn default_fps() -> u32 {
     25
+}
+
+/// Another ID of a template, optionally with its own word languages.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Alias {
+    Id(String),
+    WithLanguages {
+        id: String,
+        languages: Vec<Lang>,
+    },
+}
+
+impl Alias {
+    pub fn id(&self) -> &str {
+        match self {
+            Alias::Id(id) | Alias::WithLanguages { id, .. } => id,
+        }
+    }
 }
 
 /// When a layer is visible, in seconds from the start.
