@@ -54,6 +54,8 @@ pub(super) struct Actor {
     mips: Vec<Rgba>,
     /// The sprite's aspect (width / height), to size its box.
     aspect: f32,
+    /// Its height as a share of `size` (below 1 for a weak subject's stand-in).
+    scale: f32,
 }
 
 /// Most pixels the long side of a prepared sprite may have.
@@ -74,7 +76,9 @@ impl Actor {
             straight = glowing(&straight, (g.radius * h as f32).max(1.0), g.color.0);
         }
         let aspect = straight.width() as f32 / straight.height().max(1) as f32;
-        Ok(Actor { spec: spec.clone(), mips: Rgba::from_straight(&straight).mips(), aspect })
+        let stand_in = spec.source.subject.is_some_and(|slot| job.cutouts.get(slot).is_none_or(Option::is_none));
+        let scale = if stand_in { spec.source.stand_in_scale.clamp(0.1, 2.0) } else { 1.0 };
+        Ok(Actor { spec: spec.clone(), mips: Rgba::from_straight(&straight).mips(), aspect, scale })
     }
 
     pub fn name(&self) -> &str {
@@ -89,7 +93,7 @@ impl Actor {
     pub fn pose(&self, t: f32, (w, h): (u32, u32)) -> Pose {
         let s = &self.spec;
         let (fw, fh) = (w as f32, h as f32);
-        let bh = s.size.at(t) * fh;
+        let bh = s.size.at(t) * fh * self.scale;
         let mut pose = Pose {
             x: s.x.at(t) * fw,
             y: s.y.at(t) * fh,

@@ -92,6 +92,10 @@ pub struct SourceSpec {
     /// The frame of a `photo`, or of a weak `subject`'s stand-in.
     #[serde(default)]
     pub frame: FrameShape,
+    /// The stand-in's size as a share of the subject's (a whole photo in a
+    /// frame needs less room than a cut-out to read as the actor).
+    #[serde(default = "stand_in_scale")]
+    pub stand_in_scale: f32,
     /// Colour of one-colour art (silhouettes drawn in `currentColor`).
     pub tint: Option<Color>,
 }
@@ -330,6 +334,9 @@ pub enum TerrainStyle {
     City,
 }
 
+fn stand_in_scale() -> f32 {
+    0.8
+}
 fn bottom_middle() -> [f32; 2] {
     [0.5, 1.0]
 }
