@@ -39,6 +39,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("four_seasons.json", include_str!("../../templates/four_seasons.json")),
     ("diving.json", include_str!("../../templates/diving.json")),
     ("art_fonts.json", include_str!("../../templates/art_fonts.json")),
+    ("helpless_moments.json", include_str!("../../templates/helpless_moments.json")),
 ];
 
 /// Renders templates that have a spec; any other template ID falls back to
