@@ -1,6 +1,6 @@
 //! Frames of a template file side by side, for looking at a template while
 //! making it: `cargo run -p videoagent-render --example stills --
-//! TEMPLATE.json IMAGE [--mask MASK.png] [--text T]... -o OUT.png TIMES...`
+//! TEMPLATE.json IMAGE|- [--mask MASK.png] [--text T]... -o OUT.png TIMES...`
 //! (each frame a third of its size).
 
 use image::{imageops, GrayImage, RgbImage};
@@ -10,7 +10,11 @@ use videoagent_render::RenderJob;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let spec = TemplateSpec::load(std::path::Path::new(&args.next().ok_or("template file")?))?;
-    let image = image::open(args.next().ok_or("image file")?)?.to_rgb8();
+    // `-`: no image (a template whose photo is optional).
+    let image = match args.next().ok_or("image file")? {
+        none if none == "-" => None,
+        path => Some(image::open(path)?.to_rgb8()),
+    };
     let (mut mask, mut texts, mut out, mut times) = (None::<GrayImage>, Vec::new(), None, Vec::new());
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -24,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         template_id: spec.id.clone(),
         template_name: spec.name.clone(),
         texts,
-        images: vec![image],
+        images: image.into_iter().collect(),
         cutouts: vec![mask],
     };
     let (w, h) = (spec.width / 3, spec.height / 3);

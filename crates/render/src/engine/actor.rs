@@ -67,7 +67,13 @@ impl Actor {
         let stretch = spec.scale_y.max().abs().max(spec.scale_x.max().abs()).max(1.0) * 1.2;
         let depth_zoom = 1.0 + (zoom_max - 1.0).max(0.0) * spec.depth;
         let tall = (spec.size.max() * h as f32 * stretch * depth_zoom).ceil().clamp(4.0, MAX_SPRITE_SIDE as f32) as u32;
-        let straight = source_image(&spec.source, job, tall, (w, h))?;
+        let mut straight = source_image(&spec.source, job, tall, (w, h))?;
+        if let Some(slot) = spec.source.colorize {
+            let text = job.texts.get(slot).map(String::as_str).unwrap_or("");
+            if let Some((_, rgb)) = super::words::colour(text) {
+                colorize(&mut straight, rgb);
+            }
+        }
         let mut straight = fit_height(straight, tall);
         if let Some(o) = spec.outline {
             straight = outlined(&straight, (o.width * h as f32).max(0.5), o.color.rgb());
@@ -488,6 +494,23 @@ fn glowing(img: &RgbaImage, radius: f32, color: [u8; 4]) -> RgbaImage {
         };
         over_straight(over, [color[0], color[1], color[2], halo as u8])
     })
+}
+
+/// Recolours art to `rgb`, keeping its shading: each pixel takes the
+/// colour scaled by its own lightness (dark lines stay dark, highlights
+/// stay light), with a fifth of the original kept.
+fn colorize(img: &mut RgbaImage, rgb: [u8; 3]) {
+    for p in img.pixels_mut() {
+        let [r, g, b, _] = p.0;
+        let l = (0.3 * f32::from(r) + 0.59 * f32::from(g) + 0.11 * f32::from(b)) / 255.0;
+        // Lightness 0.6 maps to the colour itself; above it, towards white.
+        let k = l / 0.6;
+        for (c, (&orig, &want)) in [r, g, b].iter().zip(&rgb).enumerate() {
+            let base = f32::from(want);
+            let shaded = if k <= 1.0 { base * k } else { base + (255.0 - base) * (k - 1.0) / 0.667 };
+            p.0[c] = (0.8 * shaded.clamp(0.0, 255.0) + 0.2 * f32::from(orig)).round() as u8;
+        }
+    }
 }
 
 /// Straight-alpha `over` laid on `under`.

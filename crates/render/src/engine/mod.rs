@@ -16,6 +16,7 @@ mod sprite;
 mod terrain;
 mod text_fx;
 mod water;
+mod words;
 
 pub use actor::{Pose, Traced};
 pub use spec::{json_schema, SpecError, TemplateSpec};
@@ -40,6 +41,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("diving.json", include_str!("../../templates/diving.json")),
     ("art_fonts.json", include_str!("../../templates/art_fonts.json")),
     ("helpless_moments.json", include_str!("../../templates/helpless_moments.json")),
+    ("ecommerce_ad.json", include_str!("../../templates/ecommerce_ad.json")),
 ];
 
 /// Renders templates that have a spec; any other template ID falls back to
@@ -253,11 +255,12 @@ fn text_for(spec: &TextSpec, job: &RenderJob) -> Option<String> {
         (None, Some(t)) => t.clone(),
         (None, None) => return None,
     };
-    // `{}` is the text as written, `{upper}` in capitals (an English banner).
-    Some(match &spec.format {
-        Some(f) => f.replacen("{upper}", &base.to_uppercase(), 1).replacen("{}", &base, 1),
-        None => base,
-    })
+    // `{}` is the text as written, `{upper}` in capitals (an English banner),
+    // `{title}`, `{callout0}`, `{colour}`, `{price|NEW}` parts of a description.
+    match &spec.format {
+        Some(f) => words::fill(f, &base),
+        None => Some(base),
+    }
 }
 
 impl Scene {
@@ -321,6 +324,7 @@ impl Scene {
                 Layer::Vignette(spec) => Prepared::Vignette(Vignette::new(w, h, spec.strength)),
                 Layer::Grade(spec) => Prepared::Grade(Box::new(Grade::new(spec)), spec.span),
                 Layer::Grain(spec) => Prepared::Grain(Grain::new(spec.seed), *spec),
+                Layer::Actor(spec) if !spec.shown_with(job) => return Ok(None),
                 Layer::Actor(spec) => {
                     let actor = actor::Actor::new(spec, job, (w, h), camera.zoom_max())
                         .map_err(|e| RenderError::Input(format!("template {template}: {e}")))?;

@@ -69,6 +69,12 @@ pub struct ActorSpec {
     /// Draw copies side by side, scrolling: scenery (trees, clouds, posts).
     #[serde(default)]
     pub repeat: Option<RepeatSpec>,
+    /// Shown only when image slot N was given (an optional photo).
+    #[serde(default)]
+    pub if_image: Option<usize>,
+    /// Shown only when image slot N was not given (art standing in for it).
+    #[serde(default)]
+    pub unless_image: Option<usize>,
     #[serde(flatten, default)]
     pub span: Span,
 }
@@ -98,6 +104,9 @@ pub struct SourceSpec {
     pub stand_in_scale: f32,
     /// Colour of one-colour art (silhouettes drawn in `currentColor`).
     pub tint: Option<Color>,
+    /// Recolour the art with the colour text slot N names ("forest green",
+    /// "红色"), keeping its shading; as drawn when it names none.
+    pub colorize: Option<usize>,
 }
 
 /// Art chosen by the words of a text slot.
@@ -381,6 +390,14 @@ fn shadow_width() -> f32 {
 }
 fn wavelength() -> f32 {
     0.35
+}
+
+impl ActorSpec {
+    /// Whether it is shown with the job's images (`if_image`, `unless_image`).
+    pub(crate) fn shown_with(&self, job: &crate::RenderJob) -> bool {
+        let given = |slot: usize| job.images.len() > slot;
+        self.if_image.is_none_or(given) && !self.unless_image.is_some_and(given)
+    }
 }
 
 impl SourceSpec {
