@@ -67,7 +67,8 @@ pub enum CutoutError {
 /// The loaded, optimised model: load it once per process and share it (`Send + Sync`; a cut
 /// borrows it immutably, and concurrent cuts each get their own run state).
 ///
-/// Loading parses and optimises the ONNX graph (about 0.1 s), which is why it is not done per cut.
+/// Loading parses and optimises the ONNX graph (about 0.2 s on a 2-core machine), which is why
+/// it is not done per cut.
 pub struct Cutter {
     #[cfg(feature = "model")]
     model: model::Model,
@@ -156,7 +157,7 @@ pub fn working_size(width: u32, height: u32, max_side: u32) -> Option<(u32, u32)
 }
 
 impl Cutter {
-    /// Loads and optimises the embedded model (about 0.1 s). Without the `model` feature this
+    /// Loads and optimises the embedded model (about 0.2 s). Without the `model` feature this
     /// always succeeds and gives a cutter whose cuts all answer [`WeakReason::ModelMissing`].
     pub fn load() -> Result<Cutter, CutoutError> {
         #[cfg(feature = "model")]
