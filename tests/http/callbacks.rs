@@ -78,7 +78,7 @@ fn callback_args() -> Vec<&'static str> {
 }
 
 fn task_body(rx: &Receiver) -> Value {
-    json!({"template_id": HELPLESS, "text_inputs": [{"value": "callbacks"}], "callback_url": rx.url("/hook")})
+    json!({"template_id": ANIME_LIFE_SIM, "text_inputs": [{"value": "callbacks"}], "callback_url": rx.url("/hook")})
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 mod support;
 
 mod callbacks;
+mod cutouts;
 mod errors;
 mod flow;
 mod fuzz_corpus;

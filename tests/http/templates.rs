@@ -18,12 +18,26 @@ const CASES: &[Case] = &[
         image: Some("photo_coffee.png"),
         texts: ["狮子", "老虎"],
         size: (1280, 720),
-        seconds: 6.0,
+        seconds: 8.0,
     },
     Case {
         id: "392747428568649728",
         image: Some("photo_astronaut.jpg"),
         texts: ["", ""],
+        size: (1280, 720),
+        seconds: 7.0,
+    },
+    Case {
+        id: HELPLESS,
+        image: None,
+        texts: ["一只猫在写周报", "a dog stuck in traffic"],
+        size: (1280, 720),
+        seconds: 7.0,
+    },
+    Case {
+        id: "393853165953970178",
+        image: Some("photo_coffee.png"),
+        texts: ["espresso cup, 80 ml, ceramic, red", "water bottle, 750 ml, forest green"],
         size: (1280, 720),
         seconds: 6.0,
     },
@@ -50,6 +64,8 @@ fn render(case: &Case, text: &str, out: &std::path::Path) {
 fn render_with(case: &Case, text: &str, out: &std::path::Path, extra: &[&str]) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_videoagent"));
     cmd.args(["render", "--template", case.id, "-o"]).arg(out).args(extra);
+    // Cut-outs are cached beside the output, not in the user's cache.
+    cmd.env("VIDEOAGENT_CUTOUT_CACHE", out.parent().unwrap().join("cutouts"));
     if let Some(img) = case.image {
         cmd.arg("--image").arg(fixture(img));
     }

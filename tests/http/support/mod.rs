@@ -20,6 +20,8 @@ pub const KEY: &str = "sk-api-test-bootstrap-key";
 pub const RUN_FOR_LIFE: &str = "393769180141805569";
 pub const STILL_RINGS: &str = "393881433990066176";
 pub const HELPLESS: &str = "394125185182695432";
+/// A text-only template still drawn by the simple title card: the quickest render.
+pub const ANIME_LIFE_SIM: &str = "394514820878671878";
 
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/images")
@@ -47,9 +49,9 @@ pub fn run_for_life_body(image: &str, text: &str) -> Value {
     json!({"template_id": RUN_FOR_LIFE, "media_inputs": [{"value": image}], "text_inputs": [{"value": text}]})
 }
 
-/// A text-only task (the title-card template): quick to render, no image.
+/// A text-only task (a title-card template): quick to render, no image.
 pub fn text_task(text: &str) -> Value {
-    json!({"template_id": HELPLESS, "text_inputs": [{"value": text}]})
+    json!({"template_id": ANIME_LIFE_SIM, "text_inputs": [{"value": text}]})
 }
 
 /// A body that is exactly `base_resp` with this code and message.

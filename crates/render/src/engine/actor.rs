@@ -11,7 +11,7 @@ use crate::geom::Affine;
 use crate::math::{cos, sin, sin_cos};
 use crate::raster::{draw_sprite, Canvas, Opacity, Rgba};
 use crate::RenderJob;
-use image::{imageops::FilterType, GrayImage, Rgba as Px, RgbaImage, RgbImage};
+use image::{imageops::FilterType, GrayImage, RgbImage, Rgba as Px, RgbaImage};
 use std::f32::consts::PI;
 
 /// Where an actor is and how it is turned at one moment, in scene pixels
@@ -195,7 +195,15 @@ impl Actor {
 
     /// The placements averaged for this frame: one, or (when it moves more
     /// than a few pixels within a frame) samples across half a frame's time.
-    fn blur_maps(&self, t: f32, pose: &Pose, shift: Affine, camera: &Camera, fps: f32, size: (u32, u32)) -> Vec<Affine> {
+    fn blur_maps(
+        &self,
+        t: f32,
+        pose: &Pose,
+        shift: Affine,
+        camera: &Camera,
+        fps: f32,
+        size: (u32, u32),
+    ) -> Vec<Affine> {
         let at = |t: f32, pose: &Pose| self.placement(pose).then(shift).then(camera.view(t, self.spec.depth, size));
         let now = at(t, pose);
         let n = self.spec.motion_blur;
@@ -331,11 +339,7 @@ fn source_image(source: &SourceSpec, job: &RenderJob, tall: u32, canvas: (u32, u
 /// the mask's size), cropped to the subject's box.
 pub(super) fn cut_out(photo: &RgbImage, alpha: &GrayImage) -> RgbaImage {
     let (w, h) = alpha.dimensions();
-    let photo = if photo.dimensions() == (w, h) {
-        photo.clone()
-    } else {
-        crate::raster::resize_photo(photo, w, h)
-    };
+    let photo = if photo.dimensions() == (w, h) { photo.clone() } else { crate::raster::resize_photo(photo, w, h) };
     // The box of what is at least faintly opaque, with a pixel to spare.
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
     for (x, y, a) in alpha.enumerate_pixels() {
@@ -402,7 +406,8 @@ pub(super) fn framed(photo: &RgbImage, shape: FrameShape, tall: u32) -> RgbaImag
                     return Px([0, 0, 0, 0]);
                 }
                 let (ix, iy) = (fx - pad, fy - pad);
-                let inside = (ix.min(inner_w - ix) + 0.5).clamp(0.0, 1.0) * (iy.min(inner_h - iy) + 0.5).clamp(0.0, 1.0);
+                let inside =
+                    (ix.min(inner_w - ix) + 0.5).clamp(0.0, 1.0) * (iy.min(inner_h - iy) + 0.5).clamp(0.0, 1.0);
                 let p = if inside > 0.0 { sample(&scaled, ix + ox, iy + oy) } else { paper };
                 let c: [u8; 3] = std::array::from_fn(|i| lerp(paper[i], p[i], inside));
                 Px([c[0], c[1], c[2], (edge * 255.0) as u8])

@@ -29,7 +29,8 @@ impl Camera {
         let shake = c.shake.at(t) * fw * depth;
         // Two incommensurate wobbles: a shake that never visibly repeats.
         let u = t * 2.0 * std::f32::consts::PI;
-        let (sx, sy) = (shake * (sin(u * 13.0) + 0.6 * sin(u * 29.0 + 1.3)), shake * (sin(u * 17.0 + 0.7) + 0.6 * sin(u * 23.0)));
+        let (sx, sy) =
+            (shake * (sin(u * 13.0) + 0.6 * sin(u * 29.0 + 1.3)), shake * (sin(u * 17.0 + 0.7) + 0.6 * sin(u * 23.0)));
         Affine::translate(-cx - px, -cy - py)
             .then(Affine::scale(zoom, zoom))
             .then(Affine::rotate(sn, cs))

@@ -300,8 +300,7 @@ impl Scene {
                         .par_iter()
                         .zip(&timing)
                         .map(|(scene, at)| {
-                            let stage =
-                                Stage { camera: scene.camera.as_ref(), retime: scene.retime.as_ref(), ..stage };
+                            let stage = Stage { camera: scene.camera.as_ref(), retime: scene.retime.as_ref(), ..stage };
                             Scene::build(&scene.layers, (w, h), at.shown(), job, template, stage)
                         })
                         .collect::<Result<Vec<_>, _>>()?;
@@ -341,7 +340,8 @@ impl Scene {
         // the pixels are exactly those the per-frame path would make.
         let dynamic = layers.iter().position(|l| !l.is_static()).unwrap_or(layers.len());
         let retime = stage.retime.cloned();
-        let mut scene = Scene { w, h, duration, fps: stage.fps, camera, retime, base: Vec::new(), layers, finish: None };
+        let mut scene =
+            Scene { w, h, duration, fps: stage.fps, camera, retime, base: Vec::new(), layers, finish: None };
         if dynamic > 0 {
             // (With no static layer the base is black: `draw` clears instead, saving a frame of memory.)
             let rest = scene.layers.split_off(dynamic);

@@ -90,9 +90,9 @@ impl Terrain {
             // Colour down the canvas: the ridge colour to the bottom colour.
             let g = y as f32 / fh;
             let col: [u8; 3] = match s.bottom {
-                Some(b) => std::array::from_fn(|i| {
-                    (f32::from(s.color.0[i]) * (1.0 - g) + f32::from(b.0[i]) * g).round() as u8
-                }),
+                Some(b) => {
+                    std::array::from_fn(|i| (f32::from(s.color.0[i]) * (1.0 - g) + f32::from(b.0[i]) * g).round() as u8)
+                }
                 None => s.color.rgb(),
             };
             let start = canvas.at(0, y);

@@ -171,7 +171,10 @@ pub fn fill(format: &str, text: &str) -> Option<String> {
             "title" => title(text),
             "colour" => colour(text).map(|(n, _)| n),
             "price" => price(text),
-            _ => name.strip_prefix("callout").and_then(|i| i.parse::<usize>().ok()).and_then(|i| callouts(text).get(i).cloned()),
+            _ => name
+                .strip_prefix("callout")
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| callouts(text).get(i).cloned()),
         };
         out.push_str(&value.or_else(|| default.map(str::to_string))?);
         rest = &rest[close + 1..];

@@ -134,7 +134,13 @@ pub(crate) fn draw_sprite(canvas: &mut Canvas<'_>, img: &Rgba, maps: &[Affine], 
 
 /// Adds one placement's samples for canvas row `y` into `acc` (four sums
 /// per column of `cols`); returns the columns it touched.
-fn sample_row(img: &Rgba, inv: &Affine, y: u32, cols: std::ops::Range<u32>, acc: &mut [u32]) -> Option<std::ops::Range<u32>> {
+fn sample_row(
+    img: &Rgba,
+    inv: &Affine,
+    y: u32,
+    cols: std::ops::Range<u32>,
+    acc: &mut [u32],
+) -> Option<std::ops::Range<u32>> {
     let py = y as f32 + 0.5;
     // Sample position at column x: (u, v) = base + x·step (pixel centres; −0.5 to texel space).
     let (u0, v0) = (inv.b * py + inv.c - 0.5, inv.e * py + inv.f - 0.5);

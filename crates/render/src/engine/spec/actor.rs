@@ -184,11 +184,7 @@ pub enum Motion {
     },
     /// A leap: up and down on a parabola `height` (canvas fractions) high
     /// between `start` and `end`, stretched on the way up.
-    Jump {
-        start: f32,
-        end: f32,
-        height: f32,
-    },
+    Jump { start: f32, end: f32, height: f32 },
     /// Whole turns about the pivot between `start` and `end`.
     Spin {
         start: f32,
@@ -374,7 +370,8 @@ fn squash_secs() -> f32 {
     0.3
 }
 fn float_amount() -> f32 {
-    0.015
+    // (A binary fraction: its default in the JSON Schema reads back exactly.)
+    0.015625
 }
 fn float_period() -> f32 {
     2.4

@@ -65,10 +65,7 @@ fn default_fps() -> u32 {
 #[serde(untagged)]
 pub enum Alias {
     Id(String),
-    WithLanguages {
-        id: String,
-        languages: Vec<Lang>,
-    },
+    WithLanguages { id: String, languages: Vec<Lang> },
 }
 
 impl Alias {
@@ -925,7 +922,8 @@ fn check_layers(layers: &[Layer], path: &str, depth: usize) -> Result<(), String
                         "field `{here}.source`: give exactly one of `subject`, `photo`, `art`, `pick` or `svg` ({n} given)"
                     ));
                 }
-                if let Some(art) = spec.source.art.as_deref().or(spec.source.pick.as_ref().map(|p| p.fallback.as_str())) {
+                if let Some(art) = spec.source.art.as_deref().or(spec.source.pick.as_ref().map(|p| p.fallback.as_str()))
+                {
                     if !crate::engine::art::exists(art) {
                         return Err(format!("field `{here}.source`: no art named {art:?}"));
                     }
