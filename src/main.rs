@@ -145,19 +145,7 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Render {
-            template,
-            image,
-            text,
-            output,
-            frame,
-            stages,
-            y4m,
-            audio,
-            lanes,
-            cutout_cache,
-            trace,
-        } => {
+        Command::Render { template, image, text, output, frame, stages, y4m, audio, lanes, cutout_cache, trace } => {
             let mode = match (frame, stages) {
                 (Some(at), _) => RenderMode::Still(at),
                 (None, true) => RenderMode::Stages { y4m },

@@ -20,7 +20,12 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// The cut-outs of `slots` (others `None`): read from the cache when this
 /// image was cut before, else made (and cached). Weak ones are `None`: the
 /// template frames the photo; the verdict is printed either way.
-pub fn cutouts(slots: &[usize], images: &[RgbImage], sources: &[Vec<u8>], cache: Option<&Path>) -> Vec<Option<GrayImage>> {
+pub fn cutouts(
+    slots: &[usize],
+    images: &[RgbImage],
+    sources: &[Vec<u8>],
+    cache: Option<&Path>,
+) -> Vec<Option<GrayImage>> {
     let mut out = vec![None; images.len()];
     let mut cutter = None::<Option<Cutter>>;
     for &slot in slots {
@@ -75,9 +80,8 @@ pub fn write_trace(renderer: &TemplateRenderer, job: &RenderJob, path: &Path) ->
         .with_context(|| format!("--trace needs a template with a spec file; {} has none", job.template_id))?;
     let times: Vec<f32> = (0..spec.frames()).map(|i| i as f32 / spec.fps as f32).collect();
     let traces = videoagent_render::engine::trace(spec, job, &times)?;
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-    );
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
     for (t, actors) in times.iter().zip(traces) {
         let actors: Vec<_> = actors
             .iter()

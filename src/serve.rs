@@ -17,7 +17,7 @@ use videoagent_core::{now_ms, Catalogue};
 use videoagent_fetch::{FetchConfig, Fetcher};
 use videoagent_render::{AudioCodec, TemplateRenderer};
 use videoagent_store::{NewKey, Queue, Store};
-use videoagent_worker::{CallbackConfig, WorkerConfig, WorkerDeps, SubjectCutter};
+use videoagent_worker::{CallbackConfig, SubjectCutter, WorkerConfig, WorkerDeps};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
