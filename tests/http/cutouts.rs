@@ -10,7 +10,7 @@ async fn the_subject_is_cut_out_once_stored_with_the_inputs_and_acts_in_the_vide
     let app = TestApp::spawn();
     let id = app.create(&run_for_life_body(&data_url("synthetic_subject.png"), "Lion")).await.id();
     let done = app.wait_until_terminal(&id, Duration::from_secs(180)).await;
-    assert_eq!(done.status, Status::Success, "{done:?}\n{}", app.logs());
+    assert_eq!(done.status, Some(Status::Success), "{done:?}\n{}", app.logs());
     // Stored with the inputs, at the photo's size (800×600 is under the working size).
     let stored = app.data_dir().join(format!("inputs/{id}/0.cutout.png"));
     let mask = image::open(&stored).unwrap_or_else(|e| panic!("{}: {e}", stored.display())).to_luma8();

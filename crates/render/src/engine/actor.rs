@@ -317,7 +317,7 @@ fn source_image(source: &SourceSpec, job: &RenderJob, tall: u32, canvas: (u32, u
         return Ok(framed(image(slot)?, source.frame, tall));
     }
     let tint = source.tint.map(|c| c.rgb());
-    let raster_px = tall.max(16).min(MAX_SPRITE_SIDE);
+    let raster_px = tall.clamp(16, MAX_SPRITE_SIDE);
     if let Some(name) = &source.art {
         return art::raster(name, raster_px, tint);
     }
@@ -451,9 +451,9 @@ fn fit_height(img: RgbaImage, tall: u32) -> RgbaImage {
     let mut out = image::imageops::resize(&pre, w, tall, FilterType::Triangle);
     for p in out.pixels_mut() {
         let a = u32::from(p.0[3]);
-        if a > 0 {
-            for c in 0..3 {
-                p.0[c] = ((u32::from(p.0[c]) * 255 + a / 2) / a).min(255) as u8;
+        for c in 0..3 {
+            if let Some(v) = (u32::from(p.0[c]) * 255 + a / 2).checked_div(a) {
+                p.0[c] = v.min(255) as u8;
             }
         }
     }

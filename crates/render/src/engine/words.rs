@@ -186,7 +186,7 @@ pub fn fill(format: &str, text: &str) -> Option<String> {
 /// Where `word` starts in `haystack` as a whole word (Latin) or anywhere
 /// (CJK); byte offset.
 fn find_word(haystack: &str, word: &str) -> Option<usize> {
-    let cjk = word.chars().any(|c| !c.is_ascii());
+    let cjk = !word.is_ascii();
     let mut from = 0;
     while let Some(i) = haystack[from..].find(word).map(|i| i + from) {
         let before = haystack[..i].chars().next_back();
