@@ -7,7 +7,7 @@
 use super::camera::Camera;
 use super::spec::{ActorSpec, FrameShape, Motion, RepeatSpec, ShapeKind, SourceSpec};
 use super::{art, draw_shape};
-use crate::geom::Affine;
+use crate::geom::{Affine, Rect};
 use crate::math::{cos, sin, sin_cos};
 use crate::raster::{draw_sprite, Canvas, Opacity, Rgba};
 use crate::RenderJob;
@@ -248,6 +248,36 @@ impl Actor {
     }
 }
 
+/// Where a `photo` actor shows the whole photo (its framed picture, without
+/// the frame) at `t`, in canvas pixels, when it stands upright and its
+/// scene has no camera move: for tests that look for the user's photo.
+pub(super) fn framed_photo_rect(spec: &ActorSpec, (pw, ph): (u32, u32), t: f32, (w, h): (u32, u32)) -> Option<Rect> {
+    if spec.source.photo.is_none() || spec.rotate.at(t).abs() > 0.5 || !spec.motion.is_empty() || spec.flip {
+        return None;
+    }
+    let (margin, bottom) = frame_margins(spec.source.frame);
+    let tall = spec.size.at(t) * h as f32 * spec.scale_y.at(t);
+    let inner_h = tall / (1.0 + margin + bottom);
+    let inner_w = match spec.source.frame {
+        FrameShape::Circle => return None,
+        _ => inner_h * pw as f32 / ph.max(1) as f32,
+    } * spec.scale_x.at(t);
+    let pad = margin * inner_h;
+    let card_w = inner_w + 2.0 * pad * spec.scale_x.at(t);
+    let [ax, ay] = spec.anchor;
+    let (left, top) = (spec.x.at(t) * w as f32 - ax * card_w, spec.y.at(t) * h as f32 - ay * tall);
+    Some(Rect::new(left + pad * spec.scale_x.at(t), top + pad, inner_w, inner_h))
+}
+
+/// A frame's side margin and extra bottom margin, as shares of the picture's height.
+fn frame_margins(shape: FrameShape) -> (f32, f32) {
+    match shape {
+        FrameShape::Polaroid => (0.05, 0.17),
+        FrameShape::Card => (0.02, 0.02),
+        FrameShape::Circle => (0.025, 0.025),
+    }
+}
+
 /// Adds one procedural motion at `t` to the pose.
 fn apply_motion(m: &Motion, t: f32, pose: &mut Pose, (fw, fh): (f32, f32)) {
     let within = |start: f32, end: Option<f32>| t >= start && end.is_none_or(|e| t < e);
@@ -362,11 +392,7 @@ pub(super) fn cut_out(photo: &RgbImage, alpha: &GrayImage) -> RgbaImage {
 pub(super) fn framed(photo: &RgbImage, shape: FrameShape, tall: u32) -> RgbaImage {
     let tall = tall.clamp(16, MAX_SPRITE_SIDE) as f32;
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
-    let (margin, bottom) = match shape {
-        FrameShape::Polaroid => (0.05, 0.17),
-        FrameShape::Card => (0.02, 0.02),
-        FrameShape::Circle => (0.025, 0.025),
-    };
+    let (margin, bottom) = frame_margins(shape);
     // The photo area (a square for a circle), then the card around it.
     let inner_h = tall / (1.0 + margin + bottom);
     let inner_w = match shape {

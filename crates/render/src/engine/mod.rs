@@ -546,8 +546,9 @@ impl Scene {
 }
 
 impl TemplateSpec {
-    /// Where the first photo layer draws an `iw`×`ih` image at time `t`, in
-    /// pixels (for previews, and for tests that look for the photo).
+    /// Where the first photo layer (or upright framed-photo actor) draws an
+    /// `iw`×`ih` image at time `t`, in pixels (for previews, and for tests
+    /// that look for the photo).
     pub fn photo_rect_at(&self, (iw, ih): (u32, u32), t: f32) -> Option<Rect> {
         fn find(layers: &[Layer], canvas: (u32, u32), img: (u32, u32), t: f32) -> Option<Rect> {
             layers.iter().find_map(|l| match l {
@@ -555,6 +556,10 @@ impl TemplateSpec {
                     let rect = photo::contain(Rect::from(spec.area), canvas, img);
                     Some(photo::place(rect, spec, t, canvas))
                 }
+                Layer::Actor(spec) if spec.span.weight(t, f32::MAX) > 0.0 => {
+                    actor::framed_photo_rect(spec, img, t, canvas)
+                }
+                Layer::Language(l) => find(&l.zh, canvas, img, t).or_else(|| find(&l.en, canvas, img, t)),
                 Layer::Scenes(sequence) => {
                     let timing = scenes::timing(&sequence.scenes);
                     let i = scenes::visible(&timing, t)?;
