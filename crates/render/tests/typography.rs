@@ -5,7 +5,7 @@
 //! end on the static text.
 //!
 //! `TYPE_LOOK=1 cargo test -p videoagent-render --test typography specimen`
-//! also writes a specimen of every face to /tmp/type-look/.
+//! also writes a specimen of every face to the temporary directory (`type-look/`).
 
 use image::RgbImage;
 use serde_json::{json, Value};
@@ -278,14 +278,14 @@ fn stamp_count_up_and_kinetic_move_and_end_on_the_static_text() {
 }
 
 /// The specimen: each face, mixed scripts, emoji, a fitted long text, on a
-/// 1280×720 canvas each, stacked into /tmp/type-look/specimen.png.
+/// 1280×720 canvas each, stacked into type-look/specimen.png in the temporary directory.
 #[test]
 fn specimen() {
     if std::env::var_os("TYPE_LOOK").is_none() {
         return;
     }
-    let dir = std::path::Path::new("/tmp/type-look");
-    std::fs::create_dir_all(dir).unwrap();
+    let dir = std::env::temp_dir().join("type-look");
+    std::fs::create_dir_all(&dir).unwrap();
     let mut rows: Vec<RgbImage> = Vec::new();
     for font in FONTS {
         let text = format!("{font}: Game On 42 狮子来了！🦁");
