@@ -488,27 +488,20 @@ fn fit_height(img: RgbaImage, tall: u32) -> RgbaImage {
 
 /// The sprite with a solid line `radius` pixels wide around its silhouette.
 fn outlined(img: &RgbaImage, radius: f32, color: [u8; 3]) -> RgbaImage {
-    let pad = radius.ceil() as u32 + 1;
-    let (w, h) = (img.width() + 2 * pad, img.height() + 2 * pad);
-    let mut alpha = vec![0u8; (w * h) as usize];
-    for (x, y, p) in img.enumerate_pixels() {
-        alpha[((y + pad) * w + x + pad) as usize] = p.0[3];
-    }
-    let dist = super::sprite::distance_to(&alpha, w, h, |a| a >= 128);
-    RgbaImage::from_fn(w, h, |x, y| {
-        let ring = ((radius + 1.0 - dist[(y * w + x) as usize].sqrt()).clamp(0.0, 1.0) * 255.0) as u32;
-        let over = if x >= pad && y >= pad && x < img.width() + pad && y < img.height() + pad {
-            img.get_pixel(x - pad, y - pad).0
-        } else {
-            [0, 0, 0, 0]
-        };
-        over_straight(over, [color[0], color[1], color[2], ring as u8])
-    })
+    let ring = |d: f32| ((radius + 1.0 - d).clamp(0.0, 1.0) * 255.0) as u8;
+    under_silhouette(img, radius.ceil() as u32 + 1, color, ring)
 }
 
 /// The sprite over a soft halo of `color` spreading `radius` pixels.
 fn glowing(img: &RgbaImage, radius: f32, color: [u8; 4]) -> RgbaImage {
-    let pad = (radius * 2.0).ceil() as u32;
+    let halo = |d: f32| (crate::math::exp(-(d / radius) * (d / radius) * 2.0) * f32::from(color[3])) as u8;
+    under_silhouette(img, (radius * 2.0).ceil() as u32, [color[0], color[1], color[2]], halo)
+}
+
+/// The sprite, grown by `pad` pixels on every side, over `color` whose
+/// opacity at each pixel is `alpha_at` of its distance to the silhouette
+/// (what an outline and a glow have in common).
+fn under_silhouette(img: &RgbaImage, pad: u32, color: [u8; 3], alpha_at: impl Fn(f32) -> u8) -> RgbaImage {
     let (w, h) = (img.width() + 2 * pad, img.height() + 2 * pad);
     let mut alpha = vec![0u8; (w * h) as usize];
     for (x, y, p) in img.enumerate_pixels() {
@@ -516,14 +509,13 @@ fn glowing(img: &RgbaImage, radius: f32, color: [u8; 4]) -> RgbaImage {
     }
     let dist = super::sprite::distance_to(&alpha, w, h, |a| a >= 128);
     RgbaImage::from_fn(w, h, |x, y| {
-        let d = dist[(y * w + x) as usize].sqrt();
-        let halo = crate::math::exp(-(d / radius) * (d / radius) * 2.0) * f32::from(color[3]);
+        let under = [color[0], color[1], color[2], alpha_at(dist[(y * w + x) as usize].sqrt())];
         let over = if x >= pad && y >= pad && x < img.width() + pad && y < img.height() + pad {
             img.get_pixel(x - pad, y - pad).0
         } else {
             [0, 0, 0, 0]
         };
-        over_straight(over, [color[0], color[1], color[2], halo as u8])
+        over_straight(over, under)
     })
 }
 
